@@ -1,0 +1,5 @@
+"""Allow `python -m reminderbot`."""
+
+from reminderbot.cli.main import main
+
+main()

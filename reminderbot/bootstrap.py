@@ -1,0 +1,39 @@
+"""The composition root: from settings to a ready Runtime (database checked and migrated)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from reminderbot.clock import Clock, SystemClock
+from reminderbot.config import Settings
+from reminderbot.content import Catalog
+from reminderbot.content.programs import load_programs, load_suggested_timezones
+from reminderbot.store.database import check_database, create_engine, session_factory
+from reminderbot.store.migrations import upgrade
+from reminderbot.telegram.runtime import Runtime
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Runtime]:
+    """Check the database, migrate it when allowed, load content, and yield the Runtime."""
+    catalog = Catalog.load()
+    programs = load_programs()
+    zones = load_suggested_timezones()
+    url = settings.resolved_database_url
+    engine = create_engine(url)
+    try:
+        await check_database(engine)
+        if settings.auto_migrate:
+            await asyncio.to_thread(upgrade, url)
+        yield Runtime(
+            settings=settings,
+            sessions=session_factory(engine),
+            catalog=catalog,
+            clock=clock or SystemClock(),
+            programs=programs,
+            suggested_timezones=zones,
+        )
+    finally:
+        await engine.dispose()

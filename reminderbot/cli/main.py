@@ -1,0 +1,114 @@
+"""The `reminderbot` command line: run, demo, db, content."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+import typer
+
+from reminderbot.cli.errors import friendly_failures
+from reminderbot.config import Settings, load_settings
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Self-care reminders, pain check-ins and escalation for people with bone metastases.",
+)
+db_app = typer.Typer(no_args_is_help=True, help="Database migrations.")
+content_app = typer.Typer(no_args_is_help=True, help="The message catalog in messages/.")
+app.add_typer(db_app, name="db")
+app.add_typer(content_app, name="content")
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr; keep HTTP client logs quiet because their URLs carry the bot token."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+@app.command()
+def run() -> None:
+    """Run the bot: polling by default, webhook when REMINDERBOT_WEBHOOK_URL is set."""
+    from reminderbot.cli.serve import serve
+
+    with friendly_failures():
+        settings = _settings()
+        settings.token()
+        settings.check_webhook()
+        configure_logging(settings.log_level)
+        asyncio.run(serve(settings))
+
+
+@app.command()
+def demo(
+    locale: Annotated[str, typer.Option(help="Language of the scripted patient.")] = "en",
+) -> None:
+    """Play a scripted patient against the built-in Bot API emulator; needs no token."""
+    from reminderbot.cli.demo import run_demo
+
+    with friendly_failures():
+        settings = _settings()
+        logging.basicConfig(level=logging.WARNING)
+        asyncio.run(run_demo(settings, locale=locale, write=typer.echo))
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Apply migrations up to a revision (default: the newest)."""
+    from reminderbot.store import migrations
+
+    with friendly_failures():
+        url = _settings().resolved_database_url
+        migrations.upgrade(url, revision)
+        typer.echo(f"database at revision {migrations.current_revision(url)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, or 'base' for empty.")],
+) -> None:
+    """Undo migrations down to a revision."""
+    from reminderbot.store import migrations
+
+    with friendly_failures():
+        url = _settings().resolved_database_url
+        migrations.downgrade(url, revision)
+        typer.echo(f"database at revision {migrations.current_revision(url) or 'base'}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the revision the database is at and the newest one available."""
+    from reminderbot.store import migrations
+
+    with friendly_failures():
+        url = _settings().resolved_database_url
+        current = migrations.current_revision(url) or "none (empty database)"
+        typer.echo(f"current: {current}\nnewest:  {migrations.head_revision()}")
+
+
+@content_app.command("check")
+def content_check() -> None:
+    """Validate every file in messages/; exit 1 when anything is wrong."""
+    from reminderbot.content.checks import check_all
+
+    with friendly_failures():
+        report, ok = check_all()
+        typer.echo(report)
+        if not ok:
+            raise typer.Exit(1)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

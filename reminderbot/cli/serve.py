@@ -1,0 +1,61 @@
+"""`reminderbot run`: polling or webhook in one event loop, stopped cleanly by SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from urllib.parse import urlsplit
+
+from telegram import Update
+
+from reminderbot.bootstrap import open_runtime
+from reminderbot.config import Settings
+from reminderbot.store.database import safe_url
+from reminderbot.telegram.app import build_application
+
+log = logging.getLogger(__name__)
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def serve(settings: Settings) -> None:
+    """Run the bot until a stop signal arrives, then finish the update in hand and exit."""
+    token = settings.token()
+    settings.check_webhook()
+    async with open_runtime(settings) as rt:
+        app = build_application(rt, token)
+        stop = _stop_event()
+        async with app:
+            await app.start()
+            assert app.updater is not None
+            if settings.webhook_enabled:
+                secret = settings.webhook_secret_token
+                assert secret is not None
+                await app.updater.start_webhook(
+                    listen=settings.webhook_listen,
+                    port=settings.webhook_port,
+                    url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+                    webhook_url=settings.webhook_url,
+                    secret_token=secret.get_secret_value(),
+                    allowed_updates=Update.ALL_TYPES,
+                )
+                mode = f"webhook on {settings.webhook_listen}:{settings.webhook_port}"
+            else:
+                await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+                mode = "polling"
+            log.info(
+                "reminderbot running mode=%s database=%s",
+                mode,
+                safe_url(settings.resolved_database_url),
+            )
+            await stop.wait()
+            log.info("stop signal received; shutting down")
+            await app.updater.stop()
+            await app.stop()

@@ -1,0 +1,184 @@
+"""Fault injection and flood limits: the failures a real Telegram can throw at the bot."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import ApiError, chat_not_found, default_description, forbidden, too_many_requests
+
+
+@dataclass(frozen=True)
+class FloodLimits:
+    """Telegram's broadcast limits; a None field disables that limit."""
+
+    global_per_second: int | None = 30
+    per_chat_per_second: int | None = 1
+    per_group_per_minute: int | None = 20
+
+
+class FloodGate:
+    """Sliding windows of successful sends, read from the injected clock."""
+
+    def __init__(self, limits: FloodLimits) -> None:
+        self.limits = limits
+        self._global: deque[float] = deque()
+        self._per_chat: dict[int, deque[float]] = {}
+        self._per_group: dict[int, deque[float]] = {}
+
+    def admit(self, chat_id: int, now: float) -> None:
+        """Record a send to `chat_id`, or raise a 429 whose retry_after ends the full window."""
+        limits = self.limits
+        windows: list[tuple[deque[float], int, float]] = []
+        if limits.global_per_second:
+            windows.append((self._global, limits.global_per_second, 1.0))
+        if limits.per_chat_per_second:
+            windows.append(
+                (self._per_chat.setdefault(chat_id, deque()), limits.per_chat_per_second, 1.0)
+            )
+        if chat_id < 0 and limits.per_group_per_minute:
+            windows.append(
+                (self._per_group.setdefault(chat_id, deque()), limits.per_group_per_minute, 60.0)
+            )
+        wait = 0.0
+        for stamps, limit, window in windows:
+            # Each deque holds at most `limit` stamps, so pruning is O(limit) at worst.
+            while stamps and stamps[0] <= now - window:
+                stamps.popleft()
+            if len(stamps) >= limit:
+                wait = max(wait, stamps[0] + window - now)
+        if wait > 0:
+            raise too_many_requests(max(1, math.ceil(wait)))
+        for stamps, _, _ in windows:
+            stamps.append(now)
+
+
+@dataclass
+class _FailRule:
+    method: str | None  # lower-case method name; None matches every method
+    status: int
+    description: str
+    retry_after: int | None
+    chat_id: int | None
+    remaining: int | None  # None = until cleared
+
+    def matches(self, method: str, chat_id: int | str | None) -> bool:
+        if self.method is not None and self.method != method.lower():
+            return False
+        return self.chat_id is None or self.chat_id == chat_id
+
+
+@dataclass
+class _DelayRule:
+    method: str | None
+    seconds: float
+    remaining: int | None
+
+
+class Faults:
+    """Injected failures: one-off error answers, blocked/deactivated users, deleted chats, delays."""
+
+    def __init__(self, on_change: Callable[[], None] | None = None) -> None:
+        self._on_change = on_change or (lambda: None)
+        self._failures: list[_FailRule] = []
+        self._delays: list[_DelayRule] = []
+        self.blocked: set[int] = set()
+        self.deactivated: set[int] = set()
+        self.deleted_chats: set[int] = set()
+
+    def fail_next(
+        self,
+        method: str | None = "sendMessage",
+        status: int = 429,
+        retry_after: int | None = 3,
+        description: str | None = None,
+        chat_id: int | None = None,
+        times: int | None = 1,
+    ) -> None:
+        """Answer the next `times` calls of `method` (None = any) with this error status."""
+        if status < 400:
+            raise ValueError("an injected failure needs an error status (>= 400)")
+        # Only a 429 carries retry_after; elsewhere PTB would turn it into RetryAfter too.
+        retry = retry_after if status == 429 else None
+        self._failures.append(
+            _FailRule(
+                method=method.lower() if method else None,
+                status=status,
+                description=description or default_description(status, retry),
+                retry_after=retry,
+                chat_id=chat_id,
+                remaining=times,
+            )
+        )
+
+    def block(self, user_id: int) -> None:
+        """Make every send/edit to this user's chat answer 403 "bot was blocked by the user"."""
+        self.blocked.add(user_id)
+        self._on_change()
+
+    def unblock(self, user_id: int) -> None:
+        """Undo block()."""
+        self.blocked.discard(user_id)
+        self._on_change()
+
+    def deactivate(self, user_id: int) -> None:
+        """Make every send/edit to this user's chat answer 403 "user is deactivated"."""
+        self.deactivated.add(user_id)
+        self._on_change()
+
+    def delete_chat(self, chat_id: int) -> None:
+        """Make every call naming this chat answer 400 "chat not found"."""
+        self.deleted_chats.add(chat_id)
+        self._on_change()
+
+    def delay(
+        self, method: str | None = "sendMessage", seconds: float = 2.0, times: int | None = None
+    ) -> None:
+        """Hold answers to `method` (None = any) for `seconds` of real time, `times` times."""
+        self._delays.append(
+            _DelayRule(method.lower() if method else None, seconds, times)
+        )
+
+    def clear(self) -> None:
+        """Remove every injected fault."""
+        self._failures.clear()
+        self._delays.clear()
+        self.blocked.clear()
+        self.deactivated.clear()
+        self.deleted_chats.clear()
+        self._on_change()
+
+    def take_delay(self, method: str) -> float:
+        """Consume the first delay rule matching `method` and return its seconds (0 if none)."""
+        lowered = method.lower()
+        for rule in self._delays:
+            if rule.method is None or rule.method == lowered:
+                if rule.remaining is not None:
+                    rule.remaining -= 1
+                    if rule.remaining <= 0:
+                        self._delays.remove(rule)
+                return rule.seconds
+        return 0.0
+
+    def take_failure(self, method: str, chat_id: int | str | None) -> ApiError | None:
+        """Consume the first fail_next rule matching this call and return its error."""
+        for rule in self._failures:
+            if rule.matches(method, chat_id):
+                if rule.remaining is not None:
+                    rule.remaining -= 1
+                    if rule.remaining <= 0:
+                        self._failures.remove(rule)
+                return ApiError(rule.status, rule.description, rule.retry_after)
+        return None
+
+    def chat_error(self, chat_id: int, *, writing: bool) -> ApiError | None:
+        """Return the error a call touching `chat_id` gets from chat-level faults, if any."""
+        if chat_id in self.deleted_chats:
+            return chat_not_found()
+        if writing and chat_id in self.blocked:
+            return forbidden("bot was blocked by the user")
+        if writing and chat_id in self.deactivated:
+            return forbidden("user is deactivated")
+        return None

@@ -1,0 +1,77 @@
+"""Building the python-telegram-bot Application and running it against any Bot API server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from reminderbot.telegram.handlers import Handlers
+from reminderbot.telegram.runtime import Runtime
+
+COMMANDS = ("start", "help", "settings", "stop")
+
+
+def build_application(rt: Runtime, token: str) -> Application:
+    """Create the Application, pointed at the configured Bot API root, with every handler."""
+    api = rt.settings.telegram_api_url
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .post_init(lambda application: register_commands(application, rt))
+        .build()
+    )
+    register_handlers(app, rt)
+    return app
+
+
+def register_handlers(app: Application, rt: Runtime) -> None:
+    """Attach the handlers; everything personal works in private chats only."""
+    h = Handlers(rt)
+    private = filters.ChatType.PRIVATE
+    new_message = filters.UpdateType.MESSAGE
+    app.add_handler(CommandHandler("start", h.start, filters=private))
+    app.add_handler(CommandHandler("help", h.help, filters=private))
+    app.add_handler(CommandHandler("settings", h.settings, filters=private))
+    app.add_handler(CommandHandler("stop", h.stop, filters=private))
+    app.add_handler(CallbackQueryHandler(h.button))
+    app.add_handler(MessageHandler(private & new_message & filters.COMMAND, h.unknown_command))
+    app.add_handler(MessageHandler(private & new_message & filters.TEXT, h.text))
+    app.add_handler(MessageHandler(private & new_message & ~filters.TEXT, h.not_text))
+    app.add_handler(MessageHandler(~private & new_message & filters.COMMAND, h.group_message))
+    app.add_error_handler(h.error)
+
+
+async def register_commands(app: Application, rt: Runtime) -> None:
+    """Publish the command list (setMyCommands) in every locale the catalog has."""
+    for locale in rt.catalog.locales:
+        commands = [BotCommand(c, rt.text(locale, f"common.commands.{c}")) for c in COMMANDS]
+        language_code = None if locale == rt.catalog.locales[0] else locale.split("-")[0]
+        await app.bot.set_my_commands(commands, language_code=language_code)
+
+
+@asynccontextmanager
+async def polling(app: Application, poll_timeout: int = 10) -> AsyncIterator[Application]:
+    """Run the Application with long polling inside the current event loop (tests, demo)."""
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(
+            poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+        )
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()

@@ -1,0 +1,264 @@
+"""PTB handlers: who is asking, parse, one step of the conversation, reply after commit."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update, User
+from telegram.ext import ContextTypes
+
+from reminderbot.care.timezones import is_valid_timezone
+from reminderbot.services import subscriptions
+from reminderbot.store.models import PatientStatus, Person
+from reminderbot.store.people import find_person
+from reminderbot.telegram import flows, prompts
+from reminderbot.telegram.replies import Reply, close_keyboard, send_replies
+from reminderbot.telegram.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+class Handlers:
+    """The bot's update handlers, bound to the shared runtime."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def _locale_for(self, user: User, person: Person | None) -> str:
+        if person is not None:
+            return person.language
+        return self.rt.catalog.resolve_locale(user.language_code)
+
+    def _consent_needed(self, user: User) -> Reply:
+        return Reply(self.rt.text(self._locale_for(user, None), "onboarding.consent.needed"))
+
+    async def start(self, update: Update, context: Context) -> None:
+        """/start: introduce and ask consent, continue onboarding, or show the schedule."""
+        user = update.effective_user
+        assert user is not None
+        now = self.rt.clock.now()
+        async with self.rt.sessions.begin() as session:
+            person = await find_person(session, user.id)
+            if person is None or person.patient is None:
+                # Nothing is stored before consent: the introduction is built from the update.
+                replies = [prompts.welcome(self.rt, self._locale_for(user, None), user.first_name)]
+            elif flows.is_onboarding(person):
+                replies = flows.current_step(self.rt, person)
+            elif person.patient.status == PatientStatus.STOPPED:
+                subscriptions.resubscribe(session, person, now)
+                replies = [
+                    prompts.schedule_summary(self.rt, person, "onboarding.summary.welcome_back")
+                ]
+            else:
+                replies = [
+                    prompts.schedule_summary(
+                        self.rt, person, "onboarding.summary.already_subscribed"
+                    )
+                ]
+        log.info("start user=%d known=%s", user.id, person is not None)
+        await send_replies(update, context, replies)
+
+    async def help(self, update: Update, context: Context) -> None:
+        """/help: what the bot can do, with the deployment's contact numbers."""
+        user = update.effective_user
+        assert user is not None
+        async with self.rt.sessions() as session:
+            person = await find_person(session, user.id)
+        locale = self._locale_for(user, person)
+        await send_replies(update, context, [Reply(self.rt.text(locale, "common.help"))])
+
+    async def settings(self, update: Update, context: Context) -> None:
+        """/settings: current values with a button for each."""
+        user = update.effective_user
+        assert user is not None
+        async with self.rt.sessions.begin() as session:
+            person = await find_person(session, user.id)
+            replies = self._settings_replies(user, person)
+        await send_replies(update, context, replies)
+
+    def _settings_replies(self, user: User, person: Person | None) -> list[Reply]:
+        if person is None or person.patient is None:
+            return [self._consent_needed(user)]
+        if flows.is_onboarding(person):
+            first = Reply(self.rt.text(person.language, "settings.finish_onboarding_first"))
+            return [first, *flows.current_step(self.rt, person)[1:]]
+        if person.patient.status == PatientStatus.STOPPED:
+            return [Reply(self.rt.text(person.language, "settings.not_subscribed"))]
+        person.awaiting = None
+        return [prompts.settings_overview(self.rt, person)]
+
+    async def stop(self, update: Update, context: Context) -> None:
+        """/stop: unsubscribe; nothing more is sent until /start."""
+        user = update.effective_user
+        assert user is not None
+        now = self.rt.clock.now()
+        async with self.rt.sessions.begin() as session:
+            person = await find_person(session, user.id)
+            if person is None or person.patient is None:
+                replies = [self._consent_needed(user)]
+            elif person.patient.status == PatientStatus.STOPPED:
+                replies = [Reply(self.rt.text(person.language, "settings.stop.already"))]
+            else:
+                cancelled = await subscriptions.stop(session, person, now)
+                log.info("stop user=%d cancelled_deliveries=%d", user.id, cancelled)
+                replies = [Reply(self.rt.text(person.language, "settings.stop.done"))]
+        await send_replies(update, context, replies)
+
+    async def text(self, update: Update, context: Context) -> None:
+        """Free text: the answer to the pending question, or a short helpful reply."""
+        user, message = update.effective_user, update.effective_message
+        assert user is not None and message is not None
+        typed = message.text or ""
+        now = self.rt.clock.now()
+        async with self.rt.sessions.begin() as session:
+            person = await find_person(session, user.id)
+            if person is None or person.patient is None:
+                replies = [self._consent_needed(user)]
+            else:
+                replies = flows.free_text(self.rt, session, person, typed, now)
+        log.info("text user=%d length=%d", user.id, len(typed))
+        await send_replies(update, context, replies)
+
+    async def unknown_command(self, update: Update, context: Context) -> None:
+        """A command the bot does not have."""
+        user = update.effective_user
+        assert user is not None
+        async with self.rt.sessions() as session:
+            person = await find_person(session, user.id)
+        locale = self._locale_for(user, person)
+        await send_replies(update, context, [Reply(self.rt.text(locale, "common.unknown_command"))])
+
+    async def not_text(self, update: Update, context: Context) -> None:
+        """Stickers, photos, voice notes: the bot reads text only."""
+        user = update.effective_user
+        assert user is not None
+        async with self.rt.sessions() as session:
+            person = await find_person(session, user.id)
+        locale = self._locale_for(user, person)
+        await send_replies(update, context, [Reply(self.rt.text(locale, "common.not_text"))])
+
+    async def group_message(self, update: Update, context: Context) -> None:
+        """Commands in a group: health talk belongs in a private chat."""
+        user = update.effective_user
+        locale = self.rt.catalog.resolve_locale(user.language_code if user else None)
+        await send_replies(update, context, [Reply(self.rt.text(locale, "common.private_only"))])
+
+    async def button(self, update: Update, context: Context) -> None:
+        """Any inline button: the data says what was tapped; rights come from the tapping user."""
+        query = update.callback_query
+        user = update.effective_user
+        assert query is not None and user is not None
+        data = query.data or ""
+        now = self.rt.clock.now()
+        async with self.rt.sessions.begin() as session:
+            person = await find_person(session, user.id)
+            if data == prompts.CONSENT_YES and person is None:
+                person = subscriptions.record_consent(
+                    session,
+                    subscriptions.NewPerson(
+                        telegram_user_id=user.id,
+                        chat_id=query.message.chat.id if query.message else user.id,
+                        display_name=(user.first_name or "")[:128] or None,
+                        language=self._locale_for(user, None),
+                        timezone=self.rt.settings.default_timezone,
+                    ),
+                    now,
+                )
+                replies = [
+                    Reply(self.rt.text(person.language, "onboarding.consent.agreed")),
+                    *flows.first_step(self.rt, person),
+                ]
+            else:
+                replies = self._button_replies(session, user, person, data, now)
+        log.info("button user=%d action=%s handled=%s", user.id, data.split(":")[0], bool(replies))
+        if replies:
+            await query.answer()
+            await close_keyboard(update)
+            await send_replies(update, context, replies)
+        else:
+            locale = self._locale_for(user, person)
+            await query.answer(self.rt.text(locale, "common.stale_button"))
+            await close_keyboard(update)
+
+    def _button_replies(
+        self, session: AsyncSession, user: User, person: Person | None, data: str, now: datetime
+    ) -> list[Reply]:
+        """Replies for a tap, or [] when the button is stale or not this person's to press."""
+        rt = self.rt
+        if person is None or person.patient is None:
+            if data == prompts.CONSENT_NO:
+                return [Reply(rt.text(self._locale_for(user, None), "onboarding.consent.declined"))]
+            return []
+        status = person.patient.status
+        awaiting = person.awaiting
+        if data == prompts.CONSENT_YES:
+            return []
+        if data.startswith(prompts.LANGUAGE_PREFIX):
+            locale = data.removeprefix(prompts.LANGUAGE_PREFIX)
+            if rt.catalog.has_locale(locale) and awaiting == flows.AWAIT_LANGUAGE:
+                return flows.choose_language(rt, person, locale, now)
+            return []
+        if data.startswith(prompts.TIMEZONE_PREFIX):
+            zone = data.removeprefix(prompts.TIMEZONE_PREFIX)
+            if is_valid_timezone(zone) and awaiting == flows.AWAIT_TIMEZONE:
+                return flows.choose_timezone(rt, person, zone, now)
+            return []
+        if awaiting == flows.AWAIT_TIMES_CONFIRM and status == PatientStatus.ONBOARDING:
+            if data == prompts.TIMES_KEEP:
+                person.awaiting = None
+                return flows.finish_onboarding(rt, session, person, now)
+            if data == prompts.TIMES_CHANGE:
+                return flows.start_changing_times(rt, person)
+        if data == prompts.QUIET_OFF and awaiting == flows.AWAIT_QUIET_HOURS:
+            return flows.clear_quiet_hours(rt, person, now)
+        if status in (PatientStatus.ONBOARDING, PatientStatus.STOPPED):
+            return []
+        return self._settings_button(session, person, data, now)
+
+    def _settings_button(
+        self, session: AsyncSession, person: Person, data: str, now: datetime
+    ) -> list[Reply]:
+        rt, locale = self.rt, person.language
+        assert person.patient is not None
+        if data == prompts.SET_TIMEZONE:
+            person.awaiting = flows.AWAIT_TIMEZONE
+            return [prompts.ask_timezone(rt, person)]
+        if data == prompts.SET_TIMES:
+            return flows.start_changing_times(rt, person)
+        if data == prompts.SET_QUIET:
+            person.awaiting = flows.AWAIT_QUIET_HOURS
+            return [prompts.ask_quiet_hours(rt, locale)]
+        if data == prompts.SET_LANGUAGE and len(rt.catalog.locales) > 1:
+            person.awaiting = flows.AWAIT_LANGUAGE
+            return [prompts.ask_language(rt, locale)]
+        if data == prompts.SET_PAUSE and person.patient.status == PatientStatus.ACTIVE:
+            subscriptions.pause(session, person, now)
+            return [Reply(rt.text(locale, "settings.paused"))]
+        if data == prompts.SET_RESUME and person.patient.status == PatientStatus.PAUSED:
+            subscriptions.resume(session, person, now)
+            return [Reply(rt.text(locale, "settings.resumed"))]
+        return []
+
+    async def error(self, update: object, context: Context) -> None:
+        """Log the failure by ids and tell the person something went wrong, kindly."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        error = context.error
+        log.error(
+            "handler failed update=%s error=%s",
+            update_id,
+            type(error).__name__,
+            exc_info=(type(error), error, error.__traceback__) if error else None,
+        )
+        if isinstance(update, Update) and update.effective_chat is not None:
+            user = update.effective_user
+            locale = self.rt.catalog.resolve_locale(user.language_code if user else None)
+            try:
+                await context.bot.send_message(
+                    update.effective_chat.id, self.rt.text(locale, "common.error")
+                )
+            except Exception:
+                log.warning("could not send the error reply update=%s", update_id)

@@ -1,0 +1,55 @@
+"""Replies computed inside a transaction and sent after it commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send back to the person who wrote or tapped."""
+
+    text: str
+    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
+
+    def markup(self) -> InlineKeyboardMarkup | None:
+        """Return the inline keyboard (label, callback data) or None."""
+        if not self.buttons:
+            return None
+        return InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                for row in self.buttons
+            ]
+        )
+
+
+def keyboard(*rows: Sequence[tuple[str, str]]) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """Build the buttons of a Reply from rows of (label, callback data)."""
+    return tuple(tuple(row) for row in rows)
+
+
+async def send_replies(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, replies: Sequence[Reply]
+) -> None:
+    """Send replies, in order, to the chat the update came from."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    for reply in replies:
+        await context.bot.send_message(chat.id, reply.text, reply_markup=reply.markup())
+
+
+async def close_keyboard(update: Update) -> None:
+    """Remove the buttons from the message that was tapped, so it cannot be tapped twice."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    message = query.message
+    if getattr(message, "reply_markup", None) is None:
+        return
+    await query.edit_message_reply_markup(reply_markup=None)

@@ -1,0 +1,37 @@
+"""What every handler needs, built once at start-up: settings, sessions, catalog, clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from reminderbot.care.programs import Program
+from reminderbot.clock import Clock
+from reminderbot.config import Settings
+from reminderbot.content import Catalog
+from reminderbot.content.programs import DEFAULT_PROGRAM
+
+
+@dataclass
+class Runtime:
+    """Shared services for the Telegram layer."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    catalog: Catalog
+    clock: Clock
+    programs: dict[str, Program]
+    suggested_timezones: tuple[str, ...]
+
+    @property
+    def default_program(self) -> Program:
+        """Return the program new patients start on."""
+        return self.programs[DEFAULT_PROGRAM]
+
+    def text(self, locale: str, key: str, **values: Any) -> str:
+        """Render a catalog text; the deployment's contact numbers are always available."""
+        values.setdefault("emergency_number", self.settings.emergency_number)
+        values.setdefault("care_team_contact", self.settings.care_team_contact)
+        return self.catalog.text(locale, key, **values)
