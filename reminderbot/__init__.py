@@ -1,3 +1,3 @@
-"""reminderbot: self-care reminders, pain check-ins and escalation for people with bone metastases."""
+"""reminderbot: self-care reminders, pain check-ins and escalation for bone metastases."""
 
 __version__ = "0.1.0"

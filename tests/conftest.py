@@ -59,7 +59,7 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def db_url(request: pytest.FixtureRequest) -> str:
-    """The database the suite runs on: SQLite, or PostgreSQL when REMINDERBOT_TEST_BACKEND=postgres."""
+    """The suite's database: SQLite, or PostgreSQL when REMINDERBOT_TEST_BACKEND=postgres."""
     backend = os.environ.get("REMINDERBOT_TEST_BACKEND", "sqlite")
     if backend == "postgres":
         return request.getfixturevalue("postgres_url")

@@ -35,11 +35,19 @@ def script(rt: Runtime, locale: str, name: str) -> list[Step]:
     return [
         Step("send", "/start", "onboarding.welcome", (("name", name),)),
         Step("tap", t(locale, "onboarding.consent.agree_button"), "onboarding.timezone.ask"),
-        Step("send", "Mars/Olympus Mons", "onboarding.timezone.unknown",
-             (("typed", "Mars/Olympus Mons"),)),
+        Step(
+            "send",
+            "Mars/Olympus Mons",
+            "onboarding.timezone.unknown",
+            (("typed", "Mars/Olympus Mons"),),
+        ),
         Step("send", "Berlin", "onboarding.times.ask"),
-        Step("tap", t(locale, "onboarding.times.keep_button"), "onboarding.summary.done",
-             (("name", name),)),
+        Step(
+            "tap",
+            t(locale, "onboarding.times.keep_button"),
+            "onboarding.summary.done",
+            (("name", name),),
+        ),
         Step("send", "/settings", "settings.overview"),
         Step("tap", t(locale, "settings.quiet_button"), "settings.quiet.ask"),
         Step("send", "22:00-07:00", "settings.quiet.set"),
@@ -82,7 +90,9 @@ def transcript_lines(user: SimulatedUser, start: int = 0) -> list[str]:
     return lines
 
 
-async def play(rt: Runtime, user: SimulatedUser, locale: str, write: Callable[[str], object]) -> None:
+async def play(
+    rt: Runtime, user: SimulatedUser, locale: str, write: Callable[[str], object]
+) -> None:
     """Play the script, printing each exchange as soon as the bot has answered."""
     for step in script(rt, locale, user.first_name):
         seen = len(user.log)
@@ -117,13 +127,11 @@ async def run_demo(settings: Settings, locale: str, write: Callable[[str], objec
                         f"reminderbot: --locale {locale!r} is not available; "
                         f"choose one of {', '.join(rt.catalog.locales)}"
                     )
-                user = sandbox.user(
-                    user_id=DEMO_USER_ID, first_name="Ada", language_code=locale
-                )
+                user = sandbox.user(user_id=DEMO_USER_ID, first_name="Ada", language_code=locale)
                 write(
                     "reminderbot demo — the real bot talking to a local Telegram emulator "
                     f"({sandbox.api_root}), database {folder}/demo.sqlite3\n"
                 )
-                async with polling(build_application(rt, DEMO_TOKEN), poll_timeout=5):
+                async with polling(build_application(rt, DEMO_TOKEN), rt, poll_timeout=5):
                     await play(rt, user, locale, write)
     write("\nDemo finished: onboarding from /start to the schedule summary, then a setting.")

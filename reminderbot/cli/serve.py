@@ -12,7 +12,7 @@ from telegram import Update
 from reminderbot.bootstrap import open_runtime
 from reminderbot.config import Settings
 from reminderbot.store.database import safe_url
-from reminderbot.telegram.app import build_application
+from reminderbot.telegram.app import build_application, register_commands
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ async def serve(settings: Settings) -> None:
         stop = _stop_event()
         async with app:
             await app.start()
+            await register_commands(app, rt)
             assert app.updater is not None
             if settings.webhook_enabled:
                 secret = settings.webhook_secret_token

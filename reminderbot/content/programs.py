@@ -10,27 +10,33 @@ import yaml
 from reminderbot.care.programs import Program, parse_program
 from reminderbot.care.recurrence import RuleError
 from reminderbot.care.timezones import is_valid_timezone
+from reminderbot.content.conventions import display_path
 from reminderbot.paths import messages_dir
 
 DEFAULT_PROGRAM = "default"
+TIMEZONES_FILE = "timezones.yaml"
 
 
 class ContentDataError(Exception):
-    """A data file under messages/ is broken; the message names the file and the problem."""
+    """A data file under messages/ is broken; says which file, where, and what is wrong."""
+
+    def __init__(self, file: str, line: int | None, message: str) -> None:
+        self.file, self.line, self.message = file, line, message
+        super().__init__(f"{display_path(file, line)}: {message}")
 
 
-def _read_yaml(path: Path, root: Path) -> Any:
-    where = path.relative_to(root.parent) if path.is_relative_to(root.parent) else path
+def _read_yaml(root: Path, relative: str) -> Any:
     try:
-        with path.open(encoding="utf-8") as handle:
+        with (root / relative).open(encoding="utf-8") as handle:
             return yaml.safe_load(handle)
     except OSError as exc:
-        raise ContentDataError(f"{where}: cannot read ({exc.strerror})") from None
+        raise ContentDataError(relative, None, f"cannot read ({exc.strerror})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise ContentDataError(f"{where}{line}: {problem}") from None
+        raise ContentDataError(
+            relative, mark.line + 1 if mark is not None else None, str(problem)
+        ) from None
 
 
 def load_programs(root: Path | None = None) -> dict[str, Program]:
@@ -38,14 +44,16 @@ def load_programs(root: Path | None = None) -> dict[str, Program]:
     root = root or messages_dir()
     programs: dict[str, Program] = {}
     for path in sorted((root / "programs").glob("*.yaml")):
+        relative = f"programs/{path.name}"
         try:
-            programs[path.stem] = parse_program(path.stem, _read_yaml(path, root))
+            programs[path.stem] = parse_program(path.stem, _read_yaml(root, relative))
         except RuleError as exc:
-            raise ContentDataError(f"{root.name}/programs/{path.name}: {exc}") from None
+            raise ContentDataError(relative, None, str(exc)) from None
     if DEFAULT_PROGRAM not in programs:
         raise ContentDataError(
-            f"{root.name}/programs/{DEFAULT_PROGRAM}.yaml: missing; every new patient starts "
-            "on the default program"
+            f"programs/{DEFAULT_PROGRAM}.yaml",
+            None,
+            "missing; every new patient starts on the default program",
         )
     return programs
 
@@ -53,13 +61,10 @@ def load_programs(root: Path | None = None) -> dict[str, Program]:
 def load_suggested_timezones(root: Path | None = None) -> tuple[str, ...]:
     """Load `timezones.yaml`: the zones offered as buttons, each a valid IANA name."""
     root = root or messages_dir()
-    path = root / "timezones.yaml"
-    data = _read_yaml(path, root)
+    data = _read_yaml(root, TIMEZONES_FILE)
     if not isinstance(data, list) or not all(isinstance(z, str) for z in data):
-        raise ContentDataError(f"{root.name}/timezones.yaml: expected a list of IANA zone names")
+        raise ContentDataError(TIMEZONES_FILE, None, "expected a list of IANA time zone names")
     for zone in data:
         if not is_valid_timezone(zone):
-            raise ContentDataError(
-                f"{root.name}/timezones.yaml: {zone!r} is not a known IANA time zone"
-            )
+            raise ContentDataError(TIMEZONES_FILE, None, f"{zone!r} is not a known IANA time zone")
     return tuple(data)

@@ -55,6 +55,8 @@ def scan_catalog(root: Path | None = None) -> ScanResult:
     contents: dict[str, LocaleTexts] = {}
     for locale in declared_locales.locales:
         if not (root / locale.code).is_dir():
+            if not declared_locales.usable:
+                continue  # the fallback reference locale: locales.yaml's problem says enough
             problems.append(
                 error(
                     LOCALES_FILE,
@@ -75,7 +77,7 @@ def scan_catalog(root: Path | None = None) -> ScanResult:
     for content in contents.values():
         _check_locale(content, reference, declared_keys, problems)
 
-    result = ScanResult(
+    return ScanResult(
         ProblemList(
             problems,
             locale_count=len(declared_locales.locales) if declared_locales.usable else 0,
@@ -83,9 +85,8 @@ def scan_catalog(root: Path | None = None) -> ScanResult:
         ),
         locales,
         declared_keys.keys,
+        {code: content.texts for code, content in contents.items()},
     )
-    result.texts = {code: content.texts for code, content in contents.items()}
-    return result
 
 
 def _check_locale(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 try:  # libyaml's parser is several times faster; the pure-Python one gives the same nodes.
@@ -79,14 +79,17 @@ def parse_yaml(data: bytes | str) -> LoadedYaml:
         return LoadedYaml(None, [YamlIssue(line, (), message)])
     try:
         node = yaml.compose(text, Loader=_Loader)
+        if node is None:
+            return LoadedYaml(None)
+        converter = _Converter()
+        root = converter.convert(node, (), node.start_mark.line + 1)
     except yaml.MarkedYAMLError as exc:
         return LoadedYaml(None, [_syntax_issue(exc)])
     except yaml.YAMLError as exc:
         return LoadedYaml(None, [YamlIssue(None, (), f"YAML syntax error: {exc}")])
-    if node is None:
-        return LoadedYaml(None)
-    converter = _Converter()
-    root = converter.convert(node, (), node.start_mark.line + 1)
+    except RecursionError:
+        # Both the composer and the converter recurse per nesting level.
+        return LoadedYaml(None, [YamlIssue(None, (), "nested too deeply")])
     return LoadedYaml(root, converter.issues)
 
 
@@ -187,6 +190,8 @@ class _Converter:
             return Located(value, line)
         try:
             return Located(self._constructor.construct_object(node), line)
-        except (ConstructorError, ValueError):
+        except Exception:
+            # PyYAML's constructors fail in assorted ways on odd input (`!!int ''` is an
+            # IndexError, a bad `!!timestamp` a ValueError); all mean "not a usable value".
             self.issues.append(YamlIssue(line, path, f"unsupported YAML value or tag {node.tag}"))
             return None

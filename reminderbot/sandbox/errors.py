@@ -77,5 +77,11 @@ def chat_not_found() -> ApiError:
     return bad_request("chat not found")
 
 
-UNAUTHORIZED = ApiError(401, "Unauthorized")
-NOT_FOUND = ApiError(404, "Not Found")
+def unauthorized() -> ApiError:
+    """Return Telegram's answer for a well-formed but wrong bot token."""
+    return ApiError(401, "Unauthorized")
+
+
+def not_found() -> ApiError:
+    """Return Telegram's answer for an unknown method or a malformed token."""
+    return ApiError(404, "Not Found")

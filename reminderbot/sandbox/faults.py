@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import ApiError, chat_not_found, default_description, forbidden, too_many_requests
@@ -78,10 +77,9 @@ class _DelayRule:
 
 
 class Faults:
-    """Injected failures: one-off error answers, blocked/deactivated users, deleted chats, delays."""
+    """Injected failures: error answers, blocked/deactivated users, deleted chats, delays."""
 
-    def __init__(self, on_change: Callable[[], None] | None = None) -> None:
-        self._on_change = on_change or (lambda: None)
+    def __init__(self) -> None:
         self._failures: list[_FailRule] = []
         self._delays: list[_DelayRule] = []
         self.blocked: set[int] = set()
@@ -116,30 +114,24 @@ class Faults:
     def block(self, user_id: int) -> None:
         """Make every send/edit to this user's chat answer 403 "bot was blocked by the user"."""
         self.blocked.add(user_id)
-        self._on_change()
 
     def unblock(self, user_id: int) -> None:
         """Undo block()."""
         self.blocked.discard(user_id)
-        self._on_change()
 
     def deactivate(self, user_id: int) -> None:
         """Make every send/edit to this user's chat answer 403 "user is deactivated"."""
         self.deactivated.add(user_id)
-        self._on_change()
 
     def delete_chat(self, chat_id: int) -> None:
         """Make every call naming this chat answer 400 "chat not found"."""
         self.deleted_chats.add(chat_id)
-        self._on_change()
 
     def delay(
         self, method: str | None = "sendMessage", seconds: float = 2.0, times: int | None = None
     ) -> None:
         """Hold answers to `method` (None = any) for `seconds` of real time, `times` times."""
-        self._delays.append(
-            _DelayRule(method.lower() if method else None, seconds, times)
-        )
+        self._delays.append(_DelayRule(method.lower() if method else None, seconds, times))
 
     def clear(self) -> None:
         """Remove every injected fault."""
@@ -148,7 +140,6 @@ class Faults:
         self.blocked.clear()
         self.deactivated.clear()
         self.deleted_chats.clear()
-        self._on_change()
 
     def take_delay(self, method: str) -> float:
         """Consume the first delay rule matching `method` and return its seconds (0 if none)."""

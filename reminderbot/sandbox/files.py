@@ -78,7 +78,12 @@ class FileStore:
         file_id, unique_id = self._ids("BQ")
         mime = _mime_type(file_name, content_type)
         stored = StoredFile(
-            file_id, unique_id, "document", data, file_name, mime,
+            file_id,
+            unique_id,
+            "document",
+            data,
+            file_name,
+            mime,
             f"documents/file_{self._counter}{_extension(file_name)}",
         )
         self._register(stored, [file_id])
@@ -91,7 +96,12 @@ class FileStore:
             raise bad_request("IMAGE_PROCESS_FAILED")
         file_id, unique_id = self._ids("Ag")
         stored = StoredFile(
-            file_id, unique_id, "photo", data, file_name, "image/jpeg",
+            file_id,
+            unique_id,
+            "photo",
+            data,
+            file_name,
+            "image/jpeg",
             f"photos/file_{self._counter}.jpg",
         )
         width, height = dims

@@ -442,8 +442,7 @@ class _MarkdownParser:
 
     def _unclosed(self, i: int) -> ApiError:
         return _cant_parse(
-            f"Can't find end of the entity starting at byte offset "
-            f"{_byte_offset(self.source, i)}"
+            f"Can't find end of the entity starting at byte offset {_byte_offset(self.source, i)}"
         )
 
     def _simple(self, i: int, marker: str, kind: str) -> int:

@@ -52,7 +52,9 @@ DEFAULT_UPDATE_TYPES = ALL_UPDATE_TYPES - {
 class ChatEvent:
     """One line of a chat's history, for transcripts: who did what, with what text/buttons."""
 
-    kind: str  # user_text|user_tap|bot_message|bot_edit|bot_delete|bot_callback_answer|bot_photo|bot_document
+    # user_text, user_tap, bot_message, bot_edit, bot_delete, bot_callback_answer, bot_photo,
+    # bot_document
+    kind: str
     actor: str
     message_id: int | None
     text: str
@@ -77,7 +79,8 @@ class ChatEvent:
             line = f"{self.actor} deletes #{self.message_id}"
         elif self.kind == "bot_callback_answer":
             shown = f" {text!r}" if text else " (no text)"
-            line = f"{self.actor} answers the tap:{shown}{' as an alert' if self.show_alert else ''}"
+            alert = " as an alert" if self.show_alert else ""
+            line = f"{self.actor} answers the tap:{shown}{alert}"
         else:
             what = "photo" if self.kind == "bot_photo" else "document"
             line = f"{self.actor} sends {what} {self.file_name or ''}".rstrip()
@@ -126,7 +129,7 @@ class SentMessage:
 
     @property
     def keyboard_kind(self) -> str | None:
-        """"inline", "reply", "remove", "force_reply" or None."""
+        """ "inline", "reply", "remove", "force_reply" or None."""
         return keyboard_kind(self.reply_markup)
 
     @property
@@ -194,6 +197,7 @@ class Chat:
         username: str | None = None,
         language_code: str | None = None,
         title: str | None = None,
+        parent_signal: ChangeSignal | None = None,
     ) -> None:
         self.id = chat_id
         self.type = "private" if chat_id > 0 else "group"
@@ -207,8 +211,10 @@ class Chat:
         self.log: list[ChatEvent] = []
         self.callback_answers: list[CallbackAnswer] = []
         self.reply_keyboard: Markup | None = None
+        # Last few failed calls for this chat, so a timed-out wait can say why nothing arrived.
+        self.recent_errors: deque[tuple[str, int, str]] = deque(maxlen=5)
         self.sent_count = 0
-        self.signal = ChangeSignal()
+        self.signal = ChangeSignal(parent_signal)
         self._last_message_id = 0
 
     def new_message_id(self) -> int:
@@ -243,12 +249,12 @@ class Chat:
 class UpdateQueue:
     """Unconfirmed updates in id order; confirming drops from the front, so each call is O(1)."""
 
-    def __init__(self) -> None:
+    def __init__(self, parent_signal: ChangeSignal | None = None) -> None:
         self._items: deque[dict[str, Any]] = deque()
         self._last_id = 0
         self.allowed: frozenset[str] = DEFAULT_UPDATE_TYPES
         self.allowed_list: list[str] | None = None
-        self.signal = ChangeSignal()
+        self.signal = ChangeSignal(parent_signal)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -285,9 +291,9 @@ class UpdateQueue:
         """Return up to `limit` oldest updates without removing them."""
         return list(islice(self._items, limit))
 
-    def pop_first(self) -> None:
-        """Drop the oldest update (after a webhook delivered it)."""
-        if self._items:
+    def pop_if_first(self, update: dict[str, Any]) -> None:
+        """Drop `update` if it is still the oldest (a webhook delivered it meanwhile)."""
+        if self._items and self._items[0] is update:
             self._items.popleft()
 
     def clear(self) -> None:
@@ -327,8 +333,10 @@ class SandboxState:
     now: TimeSource
     auto_create_chats: bool
     files: FileStore
+    # Notified on every request and every change anywhere; sandbox.wait_for() sleeps on it.
+    activity: ChangeSignal = field(default_factory=ChangeSignal)
     chats: dict[int, Chat] = field(default_factory=dict)
-    updates: UpdateQueue = field(default_factory=UpdateQueue)
+    updates: UpdateQueue = field(init=False)
     callbacks: dict[str, PendingCallback] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     counters: Counter[str] = field(default_factory=Counter)
@@ -338,6 +346,16 @@ class SandboxState:
     webhook: WebhookConfig | None = None
     closing: bool = False
     callback_counter: int = 0
+    long_polls_waiting: int = 0
+
+    def __post_init__(self) -> None:
+        self.updates = UpdateQueue(self.activity)
+
+    def new_chat(self, chat_id: int) -> Chat:
+        """Create and register a chat whose changes also count as sandbox activity."""
+        chat = Chat(chat_id, parent_signal=self.activity)
+        self.chats[chat_id] = chat
+        return chat
 
     def timestamp(self) -> int:
         """Return "now" from the injected clock as Telegram's integer unix seconds."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -87,8 +87,9 @@ def apply_program(person: Person, program: Program, slots: dict[str, time], now:
     for item in program.items:
         rule = item.rule.as_dict()
         if rule["type"] == "interval" and "anchor" not in rule:
-            # Interval schedules count from the day the patient joined.
-            rule["anchor"] = local_today.isoformat()
+            # Count one whole interval from the day the patient joined: a calcium-test reminder
+            # on the first morning would claim a test is due that nobody knows to be due.
+            rule["anchor"] = (local_today + timedelta(days=item.rule.every_days)).isoformat()
         schedule = Schedule(
             kind=ScheduleKind(item.kind),
             rule=rule,

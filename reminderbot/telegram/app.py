@@ -29,7 +29,6 @@ def build_application(rt: Runtime, token: str) -> Application:
         .token(token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
-        .post_init(lambda application: register_commands(application, rt))
         .build()
     )
     register_handlers(app, rt)
@@ -62,10 +61,13 @@ async def register_commands(app: Application, rt: Runtime) -> None:
 
 
 @asynccontextmanager
-async def polling(app: Application, poll_timeout: int = 10) -> AsyncIterator[Application]:
+async def polling(
+    app: Application, rt: Runtime, poll_timeout: int = 10
+) -> AsyncIterator[Application]:
     """Run the Application with long polling inside the current event loop (tests, demo)."""
     async with app:
         await app.start()
+        await register_commands(app, rt)
         assert app.updater is not None
         await app.updater.start_polling(
             poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES

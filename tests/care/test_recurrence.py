@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -45,7 +46,11 @@ def test_fall_back_repeated_time_fires_once() -> None:
     # 25 October 2026: Berlin clocks go from 03:00 back to 02:00; 02:30 happens twice.
     after = datetime(2026, 10, 24, 12, 0, tzinfo=UTC)
     fires = list(_take(occurrences(DAILY, [time(2, 30)], BERLIN, after), 3))
-    assert _local_days(fires, BERLIN) == [date(2026, 10, 25), date(2026, 10, 26), date(2026, 10, 27)]
+    assert _local_days(fires, BERLIN) == [
+        date(2026, 10, 25),
+        date(2026, 10, 26),
+        date(2026, 10, 27),
+    ]
     assert fires[0] == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # the first 02:30 (CEST)
 
 
@@ -54,7 +59,10 @@ def test_weekly_rule_picks_weekdays() -> None:
     after = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)  # a Saturday
     fires = list(_take(occurrences(rule, [time(9, 0)], BERLIN, after), 4))
     assert [f.astimezone(BERLIN).strftime("%a %d") for f in fires] == [
-        "Mon 30", "Wed 02", "Fri 04", "Mon 07",
+        "Mon 30",
+        "Wed 02",
+        "Fri 04",
+        "Mon 07",
     ]
 
 
@@ -90,8 +98,16 @@ def test_times_validated() -> None:
         parse_times(["25:00"])
 
 
-zones = st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Sydney",
-                         "Asia/Shanghai", "America/Santiago", "Pacific/Chatham"])
+zones = st.sampled_from(
+    [
+        "Europe/Berlin",
+        "America/New_York",
+        "Australia/Sydney",
+        "Asia/Shanghai",
+        "America/Santiago",
+        "Pacific/Chatham",
+    ]
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -105,8 +121,8 @@ def test_daily_never_skips_or_doubles_a_day(zone_name: str, start: datetime, at:
     after = start.replace(tzinfo=UTC)
     fires = list(_take(occurrences(DAILY, [at], zone, after), 40))
     days = _local_days(fires, zone)
-    assert all(b - a == timedelta(days=1) for a, b in zip(days, days[1:], strict=False))
-    assert all(a < b for a, b in zip(fires, fires[1:], strict=False))
+    assert all(b - a == timedelta(days=1) for a, b in pairwise(days))
+    assert all(a < b for a, b in pairwise(fires))
     assert fires[0] > after
     for fire in fires:
         local = fire.astimezone(zone)

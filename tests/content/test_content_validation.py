@@ -237,7 +237,11 @@ def test_placeholder_in_a_key_that_allows_none(write_catalog: WriteCatalog) -> N
     [
         ("Hello {name}, call {emergency_number}", "你好，{name}", "lacks {emergency_number}"),
         ("Hello {name}", "你好，{name}，请拨打 {emergency_number}", "adds {emergency_number}"),
-        ("Hello {name}", "你好，请拨打 {emergency_number}", "lacks {name}; adds {emergency_number}"),
+        (
+            "Hello {name}",
+            "你好，请拨打 {emergency_number}",
+            "lacks {name}; adds {emergency_number}",
+        ),
     ],
     ids=["lacks", "adds", "both"],
 )
@@ -380,7 +384,9 @@ LOCALES = "locales.yaml"
 
 
 def test_listed_locale_without_a_folder(write_catalog: WriteCatalog) -> None:
-    root = write_catalog({LOCALES: "en:\n  name: English\nzh-Hans:\n  name: 简体中文\nfr: {name: Français}\n"})
+    root = write_catalog(
+        {LOCALES: "en:\n  name: English\nzh-Hans:\n  name: 简体中文\nfr: {name: Français}\n"}
+    )
     problem = only(check_catalog(root))
     assert where(problem) == (LOCALES, 5, None)
     assert problem.message == "locale fr is listed but the folder fr/ does not exist"
@@ -392,9 +398,21 @@ def test_listed_locale_without_a_folder(write_catalog: WriteCatalog) -> None:
         ("zh-Hans: {name: 简体中文}\n", None, "the reference locale en is not listed"),
         ("en: {name: English}\nzh-Hans: {}\n", 2, "locale zh-Hans: name must be"),
         ("en: {name: English}\nzh-Hans: Chinese\n", 2, "expected a mapping like {name: ...}"),
-        ("en: {name: English}\nzh-Hans: {name: 简体中文}\nZH-hans: {name: x}\n", 3, "is not a locale code"),
-        ("en: {name: English}\nzh-Hans: {name: 简体中文}\nzh-hans: {name: x}\n", 3, "differs only in case"),
-        ("en: {name: English}\nzh-Hans: {name: 简体中文}\nen: {name: E}\n", 3, "duplicate key 'en'"),
+        (
+            "en: {name: English}\nzh-Hans: {name: 简体中文}\nZH-hans: {name: x}\n",
+            3,
+            "is not a locale code",
+        ),
+        (
+            "en: {name: English}\nzh-Hans: {name: 简体中文}\nzh-hans: {name: x}\n",
+            3,
+            "differs only in case",
+        ),
+        (
+            "en: {name: English}\nzh-Hans: {name: 简体中文}\nen: {name: E}\n",
+            3,
+            "duplicate key 'en'",
+        ),
         ("- en\n- zh-Hans\n", 1, "expected a mapping of locale codes"),
         (None, None, "file not found"),
     ],
@@ -499,3 +517,10 @@ def test_missing_root_is_a_problem_not_an_exception(tmp_path: Path) -> None:
     assert "catalog folder not found" in problem.message
     (tmp_path / "file").write_text("x")
     assert len(check_catalog(tmp_path / "file")) == 1
+
+
+def test_absent_locales_yaml_and_absent_en_folder_give_one_problem(
+    write_catalog: WriteCatalog,
+) -> None:
+    root = write_catalog({LOCALES: None, EN_COMMON: None, EN_ONBOARDING: None})
+    assert where(only(check_catalog(root))) == (LOCALES, None, None)

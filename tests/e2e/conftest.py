@@ -1,0 +1,105 @@
+"""End-to-end harness: the real PTB Application polling the sandbox emulator over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from reminderbot.bootstrap import open_runtime
+from reminderbot.clock import FakeClock
+from reminderbot.config import Settings
+from reminderbot.sandbox import BotApiSandbox, SentMessage, SimulatedUser
+from reminderbot.store.models import Base, Person
+from reminderbot.store.people import find_person
+from reminderbot.telegram.app import build_application, polling
+from reminderbot.telegram.runtime import Runtime
+
+TOKEN = "123456:TEST-e2e-token-0000000000000000"
+EMERGENCY = "999"
+CARE_TEAM = "the oncology nurses on 020 7946 0000"
+
+
+@dataclass
+class Harness:
+    """The running bot, its emulator, its clock and shortcuts for tests."""
+
+    rt: Runtime
+    sandbox: BotApiSandbox
+    clock: FakeClock
+
+    def user(self, user_id: int = 1001, first_name: str = "Ada", **kwargs: Any) -> SimulatedUser:
+        """A simulated Telegram user with a private chat."""
+        return self.sandbox.user(user_id=user_id, first_name=first_name, **kwargs)
+
+    def t(self, key: str, **values: Any) -> str:
+        """The English catalog text, as the bot renders it."""
+        return self.rt.text("en", key, **values)
+
+    async def person(self, user: SimulatedUser) -> Person | None:
+        """The stored person behind a simulated user, with profile and schedules."""
+        async with self.rt.sessions() as session:
+            return await find_person(session, user.user_id)
+
+    async def row_counts(self) -> dict[str, int]:
+        """Rows in every table of the schema."""
+        counts = {}
+        async with self.rt.sessions() as session:
+            for table in Base.metadata.sorted_tables:
+                counts[table.name] = await session.scalar(select(func.count()).select_from(table))
+        return counts
+
+    async def say(self, user: SimulatedUser, text: str) -> SentMessage:
+        """Send text and return the bot's first reply."""
+        user.mark_read()
+        await user.send(text)
+        return await user.next_message()
+
+    async def tap(self, user: SimulatedUser, label: str) -> SentMessage:
+        """Tap a button and return the bot's first reply."""
+        user.mark_read()
+        await user.tap(label)
+        return await user.next_message()
+
+    async def until(self, user: SimulatedUser, starts_with: str) -> SentMessage:
+        """Wait for (and return) the next unread bot message starting with a text."""
+        await user.wait_for(
+            lambda u: any(m.text.startswith(starts_with) for m in u.unread), timeout=10
+        )
+        return next(m for m in user.unread if m.text.startswith(starts_with))
+
+    async def onboard(self, user: SimulatedUser, zone_label: str = "Europe/Berlin") -> SentMessage:
+        """Take a user through onboarding with the defaults; return the summary message."""
+        await self.say(user, "/start")
+        await self.tap(user, self.t("onboarding.consent.agree_button"))
+        await self.until(user, self.t("onboarding.timezone.ask")[:30])
+        await self.tap(user, zone_label)
+        await self.until(user, "I'll ask about your pain")
+        return await self.tap(user, self.t("onboarding.times.keep_button"))
+
+
+def e2e_settings(api_root: str, db_url: str) -> Settings:
+    """Settings for a test deployment, ignoring any .env file on the developer's machine."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token=TOKEN,
+        telegram_api_url=api_root,
+        database_url=db_url,
+        default_timezone="Europe/London",
+        emergency_number=EMERGENCY,
+        care_team_contact=CARE_TEAM,
+    )
+
+
+@pytest.fixture
+async def harness(db_url: str, clock: FakeClock) -> AsyncIterator[Harness]:
+    """Start the emulator and the real bot (polling) on a fresh database."""
+    async with (
+        BotApiSandbox(token=TOKEN, bot_username="reminder_test_bot") as sandbox,
+        open_runtime(e2e_settings(sandbox.api_root, db_url), clock) as rt,
+        polling(build_application(rt, TOKEN), rt, poll_timeout=5),
+    ):
+        yield Harness(rt=rt, sandbox=sandbox, clock=clock)
