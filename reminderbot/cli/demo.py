@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reminderbot.bootstrap import open_runtime
-from reminderbot.config import Settings
+from reminderbot.config import Settings, SettingsError
+from reminderbot.content import Catalog
 from reminderbot.sandbox import BotApiSandbox
 from reminderbot.sandbox.driver import SimulatedUser
 from reminderbot.telegram.app import build_application, polling
@@ -112,6 +113,11 @@ async def play(
 
 async def run_demo(settings: Settings, locale: str, write: Callable[[str], object]) -> None:
     """Start the emulator and the bot on a fresh SQLite file, then play the scripted patient."""
+    catalog = Catalog.load()
+    if not catalog.has_locale(locale):
+        raise SettingsError(
+            f"--locale: {locale!r} is not available; choose one of {', '.join(catalog.locales)}"
+        )
     with tempfile.TemporaryDirectory(prefix="reminderbot-demo-") as folder:
         async with BotApiSandbox(token=DEMO_TOKEN, bot_username="reminderbot_demo_bot") as sandbox:
             demo_settings = settings.model_copy(
@@ -122,11 +128,6 @@ async def run_demo(settings: Settings, locale: str, write: Callable[[str], objec
                 }
             )
             async with open_runtime(demo_settings) as rt:
-                if not rt.catalog.has_locale(locale):
-                    raise SystemExit(
-                        f"reminderbot: --locale {locale!r} is not available; "
-                        f"choose one of {', '.join(rt.catalog.locales)}"
-                    )
                 user = sandbox.user(user_id=DEMO_USER_ID, first_name="Ada", language_code=locale)
                 write(
                     "reminderbot demo — the real bot talking to a local Telegram emulator "

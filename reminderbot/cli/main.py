@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -28,6 +29,8 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "alembic.runtime.migration"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # At DEBUG, python-telegram-bot logs whole requests and updates, message text included.
+    logging.getLogger("telegram").setLevel(max(logging.getLevelName(level), logging.INFO))
 
 
 def _settings() -> Settings:
@@ -98,12 +101,20 @@ def db_current() -> None:
 
 
 @content_app.command("check")
-def content_check() -> None:
+def content_check(
+    messages_dir: Annotated[
+        Path | None,
+        typer.Option(help="Check this folder instead of the bundled messages/ (e.g. a draft)."),
+    ] = None,
+) -> None:
     """Validate every file in messages/; exit 1 when anything is wrong."""
     from reminderbot.content.checks import check_all
 
+    if messages_dir is not None and not (messages_dir / "locales.yaml").is_file():
+        typer.echo(f"reminderbot: {messages_dir} has no locales.yaml; is it a messages folder?")
+        raise typer.Exit(2)
     with friendly_failures():
-        report, ok = check_all()
+        report, ok = check_all(messages_dir)
         typer.echo(report)
         if not ok:
             raise typer.Exit(1)

@@ -16,6 +16,7 @@ from reminderbot.store.database import (
     DatabaseError,
     describe_failure,
     prepare_sqlite_folder,
+    sqlite_path,
     sync_url,
 )
 
@@ -68,6 +69,9 @@ def downgrade(raw_url: str, revision: str) -> None:
 def current_revision(raw_url: str) -> str | None:
     """Return the revision the database is at, or None when it has never been migrated."""
     url = sync_url(raw_url)
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        return None  # asking must not create an empty database file
     engine = create_engine(url, poolclass=pool.NullPool)
     try:
         with engine.connect() as conn:

@@ -36,9 +36,10 @@ async def test_wrong_token_is_401_and_ptb_raises_invalid_token(sandbox: BotApiSa
     assert response.status_code == 401
     assert response.json() == {"ok": False, "error_code": 401, "description": "Unauthorized"}
     assert malformed.status_code == 404
-    wrong = telegram.Bot("123456:WRONG", base_url=sandbox.bot_base_url)
+    # `async with` also shuts the client down when initialize() (getMe) fails.
     with pytest.raises(telegram.error.InvalidToken):
-        await wrong.initialize()
+        async with telegram.Bot("123456:WRONG", base_url=sandbox.bot_base_url):
+            pass
     assert sandbox.calls == []  # calls with a wrong token are not the bot's calls
 
 

@@ -1,0 +1,90 @@
+"""`reminderbot db …`, `content check` and `demo` as a user runs them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from reminderbot.paths import messages_dir
+from reminderbot.store.migrations import head_revision
+from tests.cli.helpers import run_cli
+
+
+def test_db_upgrade_current_downgrade(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db' / 'bot.sqlite3'}"
+    current = run_cli(tmp_path, "db", "current", REMINDERBOT_DATABASE_URL=url)
+    assert current.returncode == 0, current.stderr
+    assert "current: none (empty database)" in current.stdout
+    upgraded = run_cli(tmp_path, "db", "upgrade", REMINDERBOT_DATABASE_URL=url)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert f"database at revision {head_revision()}" in upgraded.stdout
+    downgraded = run_cli(tmp_path, "db", "downgrade", "base", REMINDERBOT_DATABASE_URL=url)
+    assert downgraded.returncode == 0, downgraded.stderr
+    assert "database at revision base" in downgraded.stdout
+
+
+def test_db_upgrade_defaults_to_the_data_folder(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "xdg" / "reminderbot" / "reminderbot.sqlite3").is_file()
+
+
+def test_content_check_passes_on_the_shipped_catalog(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "content", "check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith("catalog OK")
+
+
+def test_content_check_names_file_line_and_key(tmp_path: Path) -> None:
+    draft = tmp_path / "messages"
+    shutil.copytree(messages_dir(), draft)
+    help_file = draft / "en" / "common.yaml"
+    text = help_file.read_text(encoding="utf-8")
+    help_file.write_text(
+        text.replace("call {emergency_number} now", "call {emergncy} now"), "utf-8"
+    )
+    (draft / "programs" / "default.yaml").write_text("schedules: []\n", encoding="utf-8")
+    result = run_cli(tmp_path, "content", "check", "--messages-dir", str(draft))
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    assert any(
+        line.startswith("messages/en/common.yaml:")
+        and "common.help" in line
+        and "{emergncy}" in line
+        for line in lines
+    ), lines
+    assert any("programs/default.yaml" in line for line in lines), lines
+    assert lines[-1].startswith("2 errors")
+
+
+def test_content_check_refuses_a_folder_that_is_not_a_catalog(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "content", "check", "--messages-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert "has no locales.yaml" in result.stdout
+
+
+def test_demo_prints_onboarding_transcript(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "demo", timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    steps = [
+        "👤 Patient: /start",
+        "👤 Patient taps [ I agree ]",
+        "Sorry, I don't recognise “Mars/Olympus Mons”",
+        "Time zone set to Europe/Berlin",
+        "👤 Patient taps [ Keep these times ]",
+        "You're all set, Ada!",
+        "• Pain check-in: every day at 18:00",
+        "Quiet hours set to 22:00–07:00",
+    ]
+    positions = [out.find(step) for step in steps]
+    assert all(p >= 0 for p in positions), list(zip(steps, positions, strict=True))
+    assert positions == sorted(positions)
+    assert not list(tmp_path.glob("xdg/reminderbot/*.sqlite3")), "the demo must not touch real data"
+
+
+def test_demo_refuses_an_unknown_locale(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "demo", "--locale", "tlh")
+    assert result.returncode == 2
+    assert "'tlh' is not available" in result.stderr
+    assert "Traceback" not in result.stderr
