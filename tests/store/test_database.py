@@ -37,7 +37,7 @@ async def test_foreign_keys_are_enforced(db_url: str) -> None:
     engine = create_engine(db_url)
     try:
         async with engine.connect() as conn:
-            with pytest.raises(Exception, match="(?i)foreign key"):
+            with pytest.raises(Exception, match=r"(?i)foreign key"):
                 await conn.execute(
                     text(
                         "INSERT INTO caregiver_link (patient_id, caregiver_id, receives_alerts, "
