@@ -18,9 +18,10 @@ from reminderbot.telegram.runtime import Runtime
 @asynccontextmanager
 async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Runtime]:
     """Check the database, migrate it when allowed, load content, and yield the Runtime."""
-    catalog = Catalog.load()
-    programs = load_programs()
-    zones = load_suggested_timezones()
+    root = settings.messages_dir
+    catalog = Catalog.load(root)
+    programs = load_programs(root)
+    zones = load_suggested_timezones(root)
     url = settings.resolved_database_url
     engine = create_engine(url)
     try:

@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret_token: SecretStr | None = None
     auto_migrate: bool = True
+    messages_dir: Path | None = None
     log_level: str = "INFO"
 
     @field_validator("telegram_bot_token", mode="before")
@@ -123,6 +124,13 @@ class Settings(BaseSettings):
     def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not _SECRET_TOKEN_RE.match(value.get_secret_value()):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("messages_dir")
+    @classmethod
+    def _catalog_folder(cls, value: Path | None) -> Path | None:
+        if value is not None and not (value / "locales.yaml").is_file():
+            raise ValueError(f"{value} has no locales.yaml; point it at a copy of messages/")
         return value
 
     @field_validator("log_level")
