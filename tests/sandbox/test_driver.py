@@ -47,6 +47,15 @@ async def test_tap_matching_rules(bot: telegram.Bot, ada: SimulatedUser) -> None
         "No pain",
         "Severe pain",
     ]
+    # A whole-label match beats substrings, so "yes" is not ambiguous with "Yes, always".
+    yes = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton("Yes, always", callback_data="always")],
+            [InlineKeyboardButton("Yes", callback_data="once")],
+        ]
+    )
+    await bot.send_message(1001, "Remind you?", reply_markup=yes)
+    assert (await ada.tap("yes"))["data"] == "once"
 
 
 async def test_tap_targets_newest_keyboard_or_given_message(

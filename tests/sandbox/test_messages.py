@@ -12,7 +12,9 @@ from telegram import (
     InlineKeyboardMarkup,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    ReplyParameters,
 )
+from telegram.constants import ChatAction
 
 from reminderbot.sandbox import BotApiSandbox, ManualClock, SimulatedUser
 
@@ -259,3 +261,36 @@ async def test_commands(sandbox: BotApiSandbox, bot: telegram.Bot) -> None:
     assert await bot.get_my_commands(language_code="de") == ()
     assert sandbox.commands == []
     assert await bot.get_my_commands() == tuple(commands)
+
+
+async def test_replies_nest_the_replied_message(bot: telegram.Bot, ada: SimulatedUser) -> None:
+    question = await bot.send_message(1001, "What time?", reply_markup=ForceReply())
+    answer = await ada.send("8:00", reply_to=question.message_id)
+    assert answer["reply_to_message"]["text"] == "What time?"
+    [update] = await bot.get_updates()
+    assert update.message is not None and update.message.reply_to_message is not None
+    assert update.message.reply_to_message.message_id == question.message_id
+    saved = await bot.send_message(
+        1001, "Saved", reply_parameters=ReplyParameters(answer["message_id"])
+    )
+    assert saved.reply_to_message is not None and saved.reply_to_message.text == "8:00"
+    with pytest.raises(telegram.error.BadRequest, match="Message to be replied not found"):
+        await bot.send_message(1001, "x", reply_to_message_id=999)
+
+
+async def test_chat_action_and_caption_edit(bot: telegram.Bot, ada: SimulatedUser) -> None:
+    assert await bot.send_chat_action(1001, ChatAction.TYPING)
+    with pytest.raises(telegram.error.BadRequest, match="Wrong parameter action"):
+        await bot.send_chat_action(1001, "dancing")
+    photo = await bot.send_photo(1001, png_bytes(), caption="old")
+    edited = await bot.edit_message_caption(
+        1001, photo.message_id, caption="<b>new</b>", parse_mode="HTML"
+    )
+    assert isinstance(edited, telegram.Message) and edited.caption == "new"
+    assert edited.caption_entities[0].type == "bold"
+    assert ada.messages[0].text == "new" and ada.messages[0].edited == 1
+    text = await bot.send_message(1001, "plain")
+    with pytest.raises(telegram.error.BadRequest, match="There is no caption"):
+        await bot.edit_message_caption(1001, text.message_id, caption="x")
+    with pytest.raises(telegram.error.BadRequest, match="There is no text"):
+        await bot.edit_message_text("x", chat_id=1001, message_id=photo.message_id)
