@@ -9,7 +9,9 @@ from contextlib import asynccontextmanager
 from reminderbot.clock import Clock, SystemClock
 from reminderbot.config import Settings
 from reminderbot.content import Catalog
+from reminderbot.content.calcium_rules import load_calcium_ranges
 from reminderbot.content.programs import load_programs, load_suggested_timezones
+from reminderbot.content.tips import load_tips
 from reminderbot.store.database import check_database, create_engine, session_factory
 from reminderbot.store.migrations import upgrade
 from reminderbot.telegram.runtime import Runtime
@@ -22,6 +24,8 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
     catalog = Catalog.load(root)
     programs = load_programs(root)
     zones = load_suggested_timezones(root)
+    tips = load_tips(root)
+    calcium_ranges = load_calcium_ranges(root)
     url = settings.resolved_database_url
     engine = create_engine(url)
     try:
@@ -35,6 +39,8 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
             clock=clock or SystemClock(),
             programs=programs,
             suggested_timezones=zones,
+            tips=tips,
+            calcium_ranges=calcium_ranges,
         )
     finally:
         await engine.dispose()

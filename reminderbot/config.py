@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret_token: SecretStr | None = None
     auto_migrate: bool = True
+    tick_seconds: float = Field(default=5.0, ge=0.1, le=300)
+    grace_hours: float = Field(default=3.0, ge=0, le=72)
+    rate_per_second: float = Field(default=30.0, gt=0, le=1000)
+    paid_broadcast: bool = False
+    worker_id: str = ""
     messages_dir: Path | None = None
     log_level: str = "INFO"
 

@@ -11,6 +11,7 @@ from telegram import Update
 
 from reminderbot.bootstrap import open_runtime
 from reminderbot.config import Settings
+from reminderbot.delivery.worker import delivering
 from reminderbot.store.database import safe_url
 from reminderbot.telegram.app import build_application, register_commands
 
@@ -56,7 +57,8 @@ async def serve(settings: Settings) -> None:
                 mode,
                 safe_url(settings.resolved_database_url),
             )
-            await stop.wait()
-            log.info("stop signal received; shutting down")
-            await app.updater.stop()
+            async with delivering(app, rt):
+                await stop.wait()
+                log.info("stop signal received; shutting down")
+                await app.updater.stop()
             await app.stop()

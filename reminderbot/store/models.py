@@ -168,6 +168,8 @@ class PatientProfile(Base):
     program: Mapped[str] = mapped_column(String(64), nullable=False, default="default")
     # Profile facts that tips and rules match against, e.g. ["on_opioids", "on_denosumab"].
     tags: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    # Which tips this patient has seen, per topic, and whose turn is next (care.tips owns it).
+    tip_rotation: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
 
     person: Mapped[Person] = relationship(back_populates="patient")
     schedules: Mapped[list[Schedule]] = relationship(
@@ -232,6 +234,8 @@ class OutboxDelivery(Base):
     __table_args__ = (Index("ix_outbox_ready", "state", "priority", "not_before"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The schedule occurrence or event this message comes from, for replies to its buttons.
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedule.id", ondelete="SET NULL"))
     recipient_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), index=True
     )
@@ -265,6 +269,8 @@ class CheckIn(Base):
     # The caregiver who answered on the patient's behalf, if any.
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     source: Mapped[str] = mapped_column(String(16), nullable=False, default="scheduled")
+    # The prompt this answers (schedule and occurrence), so a late or double tap counts once.
+    prompt_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     prompted_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     score: Mapped[int | None] = mapped_column(SmallInteger)

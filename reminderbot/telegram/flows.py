@@ -10,7 +10,7 @@ from reminderbot.care.timezones import resolve_timezone
 from reminderbot.care.wall_time import format_time, parse_local_time, parse_time_range
 from reminderbot.services import subscriptions
 from reminderbot.store.models import PatientStatus, Person
-from reminderbot.telegram import prompts
+from reminderbot.telegram import prompts, reminders
 from reminderbot.telegram.replies import Reply
 from reminderbot.telegram.runtime import Runtime
 
@@ -179,6 +179,8 @@ def free_text(
         return typed_time(rt, session, person, typed, now)
     if awaiting == AWAIT_QUIET_HOURS:
         return typed_quiet_hours(rt, person, typed, now)
+    if awaiting == reminders.AWAIT_CALCIUM:
+        return reminders.typed_calcium(rt, session, person, typed, now)
     if awaiting in (AWAIT_LANGUAGE, AWAIT_TIMES_CONFIRM):
         # The answer is a button; show the question again rather than guess.
         return current_step(rt, person)[1:]

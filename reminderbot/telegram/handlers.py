@@ -10,10 +10,11 @@ from telegram import Update, User
 from telegram.ext import ContextTypes
 
 from reminderbot.care.timezones import is_valid_timezone
+from reminderbot.delivery import callbacks
 from reminderbot.services import subscriptions
 from reminderbot.store.models import PatientStatus, Person
 from reminderbot.store.people import find_person
-from reminderbot.telegram import flows, prompts
+from reminderbot.telegram import flows, prompts, reminders
 from reminderbot.telegram.replies import Reply, close_keyboard, send_replies
 from reminderbot.telegram.runtime import Runtime
 
@@ -48,7 +49,7 @@ class Handlers:
                 replies = [prompts.welcome(self.rt, self._locale_for(user, None), user.first_name)]
             elif flows.is_onboarding(person):
                 replies = flows.current_step(self.rt, person)
-            elif person.patient.status == PatientStatus.STOPPED:
+            elif person.patient.status in (PatientStatus.STOPPED, PatientStatus.UNREACHABLE):
                 subscriptions.resubscribe(session, person, now)
                 replies = [
                     prompts.schedule_summary(self.rt, person, "onboarding.summary.welcome_back")
@@ -100,12 +101,26 @@ class Handlers:
             person = await find_person(session, user.id)
             if person is None or person.patient is None:
                 replies = [self._consent_needed(user)]
-            elif person.patient.status == PatientStatus.STOPPED:
+            elif person.patient.status in (PatientStatus.STOPPED, PatientStatus.UNREACHABLE):
                 replies = [Reply(self.rt.text(person.language, "settings.stop.already"))]
             else:
                 cancelled = await subscriptions.stop(session, person, now)
                 log.info("stop user=%d cancelled_deliveries=%d", user.id, cancelled)
                 replies = [Reply(self.rt.text(person.language, "settings.stop.done"))]
+        await send_replies(update, context, replies)
+
+    async def calcium(self, update: Update, context: Context) -> None:
+        """/calcium: log a blood calcium result at any time."""
+        user = update.effective_user
+        assert user is not None
+        async with self.rt.sessions.begin() as session:
+            person = await find_person(session, user.id)
+            if person is None or person.patient is None:
+                replies = [self._consent_needed(user)]
+            elif flows.is_onboarding(person):
+                replies = flows.current_step(self.rt, person)
+            else:
+                replies = reminders.ask_calcium(self.rt, person)
         await send_replies(update, context, replies)
 
     async def text(self, update: Update, context: Context) -> None:
@@ -172,6 +187,12 @@ class Handlers:
                     Reply(self.rt.text(person.language, "onboarding.consent.agreed")),
                     *flows.first_step(self.rt, person),
                 ]
+            elif (parsed := callbacks.parse(data)) is not None:
+                replies = (
+                    await reminders.answer_button(self.rt, session, person, parsed, now)
+                    if person is not None
+                    else None
+                ) or []
             else:
                 replies = self._button_replies(session, user, person, data, now)
         log.info("button user=%d action=%s handled=%s", user.id, data.split(":")[0], bool(replies))

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 
@@ -52,4 +53,9 @@ async def close_keyboard(update: Update) -> None:
     message = query.message
     if getattr(message, "reply_markup", None) is None:
         return
-    await query.edit_message_reply_markup(reply_markup=None)
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as exc:
+        # A quick double tap: the first tap already closed this keyboard.
+        if "not modified" not in str(exc).lower():
+            raise

@@ -7,11 +7,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from reminderbot.care.calcium import CalciumRanges
 from reminderbot.care.programs import Program
 from reminderbot.clock import Clock
 from reminderbot.config import Settings
 from reminderbot.content import Catalog
 from reminderbot.content.programs import DEFAULT_PROGRAM
+from reminderbot.content.tips import TipLibrary
 
 
 @dataclass
@@ -24,6 +26,8 @@ class Runtime:
     clock: Clock
     programs: dict[str, Program]
     suggested_timezones: tuple[str, ...]
+    tips: TipLibrary
+    calcium_ranges: CalciumRanges
 
     @property
     def default_program(self) -> Program:

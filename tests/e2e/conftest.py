@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from telegram.ext import Application
 
 from reminderbot.bootstrap import open_runtime
 from reminderbot.clock import FakeClock
 from reminderbot.config import Settings
+from reminderbot.delivery.dispatcher import DispatchSettings
+from reminderbot.delivery.pacing import Limits
+from reminderbot.delivery.sender import BotSender
+from reminderbot.delivery.worker import Delivery
 from reminderbot.sandbox import BotApiSandbox, SentMessage, SimulatedUser
 from reminderbot.store.models import Base, Person
 from reminderbot.store.people import find_person
@@ -21,6 +27,7 @@ from reminderbot.telegram.runtime import Runtime
 TOKEN = "123456:TEST-e2e-token-0000000000000000"
 EMERGENCY = "999"
 CARE_TEAM = "the oncology nurses on 020 7946 0000"
+COORDINATOR_ID = 9001
 
 
 @dataclass
@@ -30,6 +37,31 @@ class Harness:
     rt: Runtime
     sandbox: BotApiSandbox
     clock: FakeClock
+    app: Application[Any, Any, Any, Any, Any, Any]
+    _delivery: Delivery | None = None
+
+    @property
+    def delivery(self) -> Delivery:
+        """The planner and dispatcher, driven by hand: no pacing, so tests run fast."""
+        if self._delivery is None:
+            self._delivery = Delivery(
+                self.rt,
+                BotSender(self.app.bot),
+                DispatchSettings(backoff_base=1.0),
+                Limits(per_second=1000.0, private_chat_interval=0.0),
+            )
+        return self._delivery
+
+    async def deliver(self) -> None:
+        """One tick at the clock's time, then send everything that is ready."""
+        await self.delivery.tick()
+        await self.delivery.dispatcher.drain(timeout=20)
+
+    async def run_until(self, until: datetime, step: timedelta) -> None:
+        """Move the clock forward in steps, delivering at each step, as a running bot would."""
+        while self.clock.now() < until:
+            self.clock.advance(min(step, until - self.clock.now()))
+            await self.deliver()
 
     def user(self, user_id: int = 1001, first_name: str = "Ada", **kwargs: Any) -> SimulatedUser:
         """A simulated Telegram user with a private chat."""
@@ -91,6 +123,7 @@ def e2e_settings(api_root: str, db_url: str) -> Settings:
         default_timezone="Europe/London",
         emergency_number=EMERGENCY,
         care_team_contact=CARE_TEAM,
+        coordinator_ids=(COORDINATOR_ID,),
     )
 
 
@@ -100,6 +133,6 @@ async def harness(db_url: str, clock: FakeClock) -> AsyncIterator[Harness]:
     async with (
         BotApiSandbox(token=TOKEN, bot_username="reminder_test_bot") as sandbox,
         open_runtime(e2e_settings(sandbox.api_root, db_url), clock) as rt,
-        polling(build_application(rt, TOKEN), rt, poll_timeout=5),
+        polling(build_application(rt, TOKEN), rt, poll_timeout=5) as app,
     ):
-        yield Harness(rt=rt, sandbox=sandbox, clock=clock)
+        yield Harness(rt=rt, sandbox=sandbox, clock=clock, app=app)

@@ -1,0 +1,1 @@
+"""Delivery: the outbox, the planner that fills it, and the dispatcher that empties it."""

@@ -1,0 +1,201 @@
+"""The outbox table as a work queue: idempotent enqueue, leased claims, and outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reminderbot.delivery.policy import POLICIES, Semantics, policy
+from reminderbot.store.models import DeliveryState, OutboxDelivery
+
+_AT_MOST_ONCE = [k for k, p in POLICIES.items() if p.semantics is Semantics.AT_MOST_ONCE]
+UNKNOWN_OUTCOME = "outcome unknown: the worker stopped while sending; not sent again"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message to put in the outbox."""
+
+    chat_id: int
+    recipient_id: int | None
+    kind: str
+    unique_key: str
+    payload: dict[str, Any]
+    not_before: datetime
+    schedule_id: int | None = None
+    state: DeliveryState = DeliveryState.PENDING
+
+
+def _insert_for(session: AsyncSession) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+async def enqueue(session: AsyncSession, messages: Sequence[Message], now: datetime) -> None:
+    """Insert messages; one whose unique key already exists is silently skipped."""
+    if not messages:
+        return
+    rows = [
+        {
+            "chat_id": m.chat_id,
+            "recipient_id": m.recipient_id,
+            "kind": m.kind,
+            "priority": policy(m.kind).priority,
+            "unique_key": m.unique_key,
+            "payload": m.payload,
+            "state": m.state,
+            "attempts": 0,
+            "not_before": m.not_before,
+            "schedule_id": m.schedule_id,
+            "created_at": now,
+        }
+        for m in messages
+    ]
+    insert = _insert_for(session)
+    stmt = insert(OutboxDelivery).on_conflict_do_nothing(index_elements=["unique_key"])
+    # Chunks keep each statement well under the drivers' bound-parameter limits.
+    for start in range(0, len(rows), 500):
+        await session.execute(stmt, rows[start : start + 500])
+
+
+async def claim_ready(
+    session: AsyncSession, worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[OutboxDelivery]:
+    """Lease up to `limit` ready rows to this worker, most urgent first."""
+    ready = (
+        select(OutboxDelivery.id)
+        .where(
+            OutboxDelivery.state == DeliveryState.PENDING,
+            OutboxDelivery.not_before <= now,
+            or_(OutboxDelivery.claimed_until.is_(None), OutboxDelivery.claimed_until < now),
+        )
+        .order_by(OutboxDelivery.priority, OutboxDelivery.not_before, OutboxDelivery.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Two workers never lease the same row; neither waits for the other's locks.
+        ready = ready.with_for_update(skip_locked=True)
+    stmt = (
+        update(OutboxDelivery)
+        .where(OutboxDelivery.id.in_(ready.scalar_subquery()))
+        .values(claimed_by=worker, claimed_until=now + lease)
+        .returning(OutboxDelivery)
+        .execution_options(synchronize_session=False)
+    )
+    rows = list((await session.scalars(stmt)).all())
+    rows.sort(key=lambda r: (r.priority, r.not_before, r.id))
+    return rows
+
+
+async def recover_expired(session: AsyncSession, now: datetime) -> tuple[int, int]:
+    """Deal with rows a dead worker left mid-send: resend the never-lose kinds, fail the rest.
+
+    Returns (requeued, given_up).
+    """
+    stale = and_(OutboxDelivery.state == DeliveryState.SENDING, OutboxDelivery.claimed_until < now)
+    requeued = await session.execute(
+        update(OutboxDelivery)
+        .where(stale, OutboxDelivery.kind.not_in(_AT_MOST_ONCE))
+        .values(state=DeliveryState.PENDING, claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    given_up = await session.execute(
+        update(OutboxDelivery)
+        .where(stale, OutboxDelivery.kind.in_(_AT_MOST_ONCE))
+        .values(state=DeliveryState.FAILED, last_error=UNKNOWN_OUTCOME)
+        .execution_options(synchronize_session=False)
+    )
+    return int(requeued.rowcount or 0), int(given_up.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def mark_sending(
+    session: AsyncSession, worker: str, ids: Sequence[int], now: datetime, lease: timedelta
+) -> list[int]:
+    """Record that a send is about to happen; returns the ids this worker still holds."""
+    if not ids:
+        return []
+    result = await session.execute(
+        update(OutboxDelivery)
+        .where(
+            OutboxDelivery.id.in_(ids),
+            OutboxDelivery.claimed_by == worker,
+            OutboxDelivery.state == DeliveryState.PENDING,
+        )
+        .values(
+            state=DeliveryState.SENDING,
+            attempts=OutboxDelivery.attempts + 1,
+            claimed_until=now + lease,
+        )
+        .returning(OutboxDelivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return [row[0] for row in result.all()]
+
+
+async def mark_sent(
+    session: AsyncSession, results: Sequence[tuple[int, int | None]], now: datetime
+) -> None:
+    """Record successful sends: (row id, Telegram message id)."""
+    if not results:
+        return
+    table = OutboxDelivery.__table__
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(
+            state=DeliveryState.SENT,
+            telegram_message_id=bindparam("message_id"),
+            sent_at=now,
+            claimed_until=None,
+            last_error=None,
+        )
+    )
+    await session.execute(
+        stmt, [{"row_id": row_id, "message_id": message_id} for row_id, message_id in results]
+    )
+
+
+async def mark_retry(
+    session: AsyncSession, row_id: int, not_before: datetime, error: str, count: bool = True
+) -> None:
+    """Put a row back in the queue for a later attempt (`count=False`: not held against it)."""
+    attempts = OutboxDelivery.attempts if count else OutboxDelivery.attempts - 1
+    await session.execute(
+        update(OutboxDelivery)
+        .where(OutboxDelivery.id == row_id)
+        .values(
+            state=DeliveryState.PENDING,
+            attempts=attempts,
+            not_before=not_before,
+            claimed_by=None,
+            claimed_until=None,
+            last_error=error[:500],
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def release(session: AsyncSession, ids: Sequence[int]) -> None:
+    """Give back leased rows that were never attempted (e.g. on shutdown)."""
+    if ids:
+        await session.execute(
+            update(OutboxDelivery)
+            .where(OutboxDelivery.id.in_(ids), OutboxDelivery.state == DeliveryState.PENDING)
+            .values(claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def mark_failed(session: AsyncSession, row_id: int, error: str) -> None:
+    """Give up on a row, keeping the reason visible."""
+    await session.execute(
+        update(OutboxDelivery)
+        .where(OutboxDelivery.id == row_id)
+        .values(state=DeliveryState.FAILED, claimed_until=None, last_error=error[:500])
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,90 @@
+"""A chat that Telegram says is gone: stop sending to it and tell the coordinators."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from reminderbot.content import Catalog
+from reminderbot.delivery.errors import SendFailure
+from reminderbot.delivery.outbox import Message, enqueue
+from reminderbot.store.models import OutboxDelivery, PatientStatus, Person, Role
+from reminderbot.store.people import add_audit, cancel_pending_deliveries
+
+log = logging.getLogger(__name__)
+
+
+async def coordinator_chats(
+    session: AsyncSession, configured_ids: Iterable[int]
+) -> dict[int, tuple[int | None, str]]:
+    """Coordinators to notify: chat id → (person id or None, language)."""
+    chats: dict[int, tuple[int | None, str]] = {uid: (None, "en") for uid in configured_ids}
+    stmt = select(Person).where(Person.role == Role.COORDINATOR)
+    for person in (await session.scalars(stmt)).all():
+        chats[person.chat_id] = (person.id, person.language)
+    known = await session.scalars(select(Person).where(Person.telegram_user_id.in_(list(chats))))
+    for person in known.all():
+        chats[person.chat_id] = (person.id, person.language)
+    return chats
+
+
+async def handle_unreachable(
+    session: AsyncSession,
+    row: OutboxDelivery,
+    failure: SendFailure,
+    *,
+    catalog: Catalog,
+    coordinator_ids: Iterable[int],
+    common: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Mark the recipient unreachable, cancel what waits for them, and notify coordinators."""
+    if row.recipient_id is None:
+        return
+    person = await session.get(Person, row.recipient_id, options=[selectinload(Person.patient)])
+    if person is None:
+        return
+    await cancel_pending_deliveries(session, person.id)
+    patient = person.patient
+    if patient is None or patient.status in (PatientStatus.UNREACHABLE, PatientStatus.STOPPED):
+        return
+    patient.status = PatientStatus.UNREACHABLE
+    patient.status_changed_at = now
+    add_audit(
+        session,
+        at=now,
+        action="status:unreachable",
+        actor_telegram_id=None,
+        subject_person_id=person.id,
+        details={"delivery": row.id},
+    )
+    notices = []
+    for chat_id, (coordinator_id, language) in (
+        await coordinator_chats(session, coordinator_ids)
+    ).items():
+        text = catalog.text(
+            language,
+            "delivery.unreachable_notice",
+            patient_name=person.display_name or "—",
+            patient_id=person.id,
+            reason=failure.reason.split(": ", 1)[-1][:120],
+            **common,
+        )
+        notices.append(
+            Message(
+                chat_id=chat_id,
+                recipient_id=coordinator_id,
+                kind="notice",
+                unique_key=f"unreachable:{person.id}:{int(now.timestamp())}:{chat_id}",
+                payload={"text": text, "buttons": []},
+                not_before=now,
+            )
+        )
+    await enqueue(session, notices, now)
+    log.warning("patient unreachable person=%d coordinators_notified=%d", person.id, len(notices))

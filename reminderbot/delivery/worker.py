@@ -1,0 +1,121 @@
+"""Delivery inside a bot process: the APScheduler tick and the dispatcher task."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot
+from telegram.ext import Application, ContextTypes
+
+from reminderbot.delivery.dispatcher import Dispatcher, DispatchSettings, Sender
+from reminderbot.delivery.errors import SendFailure
+from reminderbot.delivery.pacing import Limits, Pacer
+from reminderbot.delivery.planner import Planner, TickReport
+from reminderbot.delivery.sender import BotSender
+from reminderbot.delivery.unreachable import handle_unreachable
+from reminderbot.store.models import OutboxDelivery
+from reminderbot.telegram.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def default_worker_id() -> str:
+    """Host name and process id: unique per process, readable in the outbox."""
+    return f"{socket.gethostname()[:40]}-{os.getpid()}"
+
+
+class Delivery:
+    """The planner and dispatcher of one process, wired to the runtime."""
+
+    def __init__(
+        self,
+        rt: Runtime,
+        sender: Sender,
+        dispatch: DispatchSettings | None = None,
+        limits: Limits | None = None,
+    ) -> None:
+        settings = rt.settings
+        self.rt = rt
+        common = {
+            "emergency_number": settings.emergency_number,
+            "care_team_contact": settings.care_team_contact,
+        }
+        self.planner = Planner(
+            rt.sessions,
+            rt.catalog,
+            rt.tips,
+            common,
+            grace=timedelta(hours=settings.grace_hours),
+        )
+        if limits is None:
+            limits = (
+                Limits.paid_broadcast()
+                if settings.paid_broadcast
+                else Limits(per_second=settings.rate_per_second)
+            )
+        self.dispatcher = Dispatcher(
+            rt.sessions,
+            sender,
+            rt.clock,
+            Pacer(limits),
+            settings.worker_id or default_worker_id(),
+            self._on_permanent,
+            dispatch,
+        )
+        self._common = common
+
+    async def _on_permanent(
+        self, session: AsyncSession, row: OutboxDelivery, failure: SendFailure
+    ) -> None:
+        await handle_unreachable(
+            session,
+            row,
+            failure,
+            catalog=self.rt.catalog,
+            coordinator_ids=self.rt.settings.coordinator_ids,
+            common=self._common,
+            now=self.rt.clock.now(),
+        )
+
+    async def tick(self) -> TickReport:
+        """Plan what is due now and wake the dispatcher if anything was queued."""
+        report = await self.planner.tick(self.rt.clock.now())
+        if report.queued:
+            self.dispatcher.wake()
+        return report
+
+    async def _tick_job(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await self.tick()
+        except Exception:  # a failed tick is retried at the next one
+            log.exception("tick failed")
+
+
+@asynccontextmanager
+async def delivering(
+    app: Application[Any, Any, Any, Any, Any, Any], rt: Runtime, delivery: Delivery | None = None
+) -> AsyncIterator[Delivery]:
+    """Run the tick (APScheduler, through PTB's JobQueue) and the dispatcher with the app."""
+    bot: Bot = app.bot
+    delivery = delivery or Delivery(rt, BotSender(bot))
+    app.bot_data["delivery"] = delivery
+    assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
+    job = app.job_queue.run_repeating(
+        delivery._tick_job, interval=rt.settings.tick_seconds, first=0.0, name="delivery-tick"
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(delivery.dispatcher.run(stop), name="dispatcher")
+    try:
+        yield delivery
+    finally:
+        job.schedule_removal()
+        stop.set()
+        await task

@@ -1,0 +1,176 @@
+"""Answers to scheduled messages: check-in scores, snoozes, calcium test buttons and results."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reminderbot.care.calcium import CalciumParseError, assess_calcium, parse_calcium
+from reminderbot.care.recurrence import resolve_local
+from reminderbot.delivery import callbacks
+from reminderbot.delivery.outbox import Message, enqueue
+from reminderbot.store.models import Alert, CalciumResult, CheckIn, OutboxDelivery, Person
+from reminderbot.store.people import add_audit
+from reminderbot.telegram.replies import Reply
+from reminderbot.telegram.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+AWAIT_CALCIUM = "calcium_value"
+
+
+async def owned_delivery(session: AsyncSession, person: Person, key: str) -> OutboxDelivery | None:
+    """The scheduled message a button belongs to, only if it was sent to this person."""
+    row = await session.scalar(select(OutboxDelivery).where(OutboxDelivery.unique_key == key))
+    if row is None or row.recipient_id != person.id:
+        return None
+    return row
+
+
+async def answer_button(
+    rt: Runtime, session: AsyncSession, person: Person, data: callbacks.ButtonData, now: datetime
+) -> list[Reply] | None:
+    """Handle a tap on a scheduled message; None when it is not this person's to press."""
+    row = await owned_delivery(session, person, data.key)
+    if row is None:
+        add_audit(
+            session,
+            at=now,
+            action="refused:button",
+            actor_telegram_id=person.telegram_user_id,
+            details={"action": data.action},
+        )
+        return None
+    locale = person.language
+    if data.action == callbacks.CHECKIN and data.value.isdigit() and int(data.value) <= 10:
+        return await _record_score(rt, session, person, row, int(data.value), now)
+    if data.action == callbacks.SNOOZE_HOUR:
+        await _repeat_later(session, person, row, now + timedelta(hours=1), now)
+        return [Reply(rt.text(locale, "delivery.snooze.hour_done"))]
+    if data.action in (callbacks.SNOOZE_DAY, callbacks.CALCIUM_TOMORROW):
+        await _repeat_later(session, person, row, _same_time_tomorrow(person, row, now), now)
+        return [Reply(rt.text(locale, "delivery.snooze.day_done"))]
+    if data.action == callbacks.CALCIUM_DONE:
+        add_audit(
+            session,
+            at=now,
+            action="calcium:test_done",
+            actor_telegram_id=person.telegram_user_id,
+            subject_person_id=person.id,
+        )
+        return [Reply(rt.text(locale, "delivery.calcium.done"))]
+    if data.action == callbacks.CALCIUM_LOG:
+        person.awaiting = AWAIT_CALCIUM
+        return [Reply(rt.text(locale, "delivery.calcium.ask_value"))]
+    return None
+
+
+async def _record_score(
+    rt: Runtime,
+    session: AsyncSession,
+    person: Person,
+    row: OutboxDelivery,
+    score: int,
+    now: datetime,
+) -> list[Reply]:
+    existing = await session.scalar(select(CheckIn).where(CheckIn.prompt_key == row.unique_key))
+    if existing is not None:
+        return [Reply(rt.text(person.language, "delivery.checkin.already"))]
+    session.add(
+        CheckIn(
+            patient_id=person.id,
+            source="scheduled",
+            prompt_key=row.unique_key,
+            prompted_at=row.sent_at or row.not_before,
+            answered_at=now,
+            score=score,
+            answers={"now": score},
+        )
+    )
+    log.info("checkin answered person=%d delivery=%d", person.id, row.id)
+    return [Reply(rt.text(person.language, "delivery.checkin.recorded", score=score))]
+
+
+def _same_time_tomorrow(person: Person, row: OutboxDelivery, now: datetime) -> datetime:
+    zone = ZoneInfo(person.timezone)
+    wall = row.not_before.astimezone(zone).time().replace(tzinfo=None)
+    return resolve_local(now.astimezone(zone).date() + timedelta(days=1), wall, zone)
+
+
+async def _repeat_later(
+    session: AsyncSession, person: Person, row: OutboxDelivery, at: datetime, now: datetime
+) -> None:
+    # The copy keeps the original buttons, so an answer still counts for the original prompt;
+    # the key makes a double tap on the same snooze button queue it only once.
+    base = row.unique_key.split("~", 1)[0]
+    await enqueue(
+        session,
+        [
+            Message(
+                chat_id=person.chat_id,
+                recipient_id=person.id,
+                kind=row.kind,
+                unique_key=f"{base}~{int(at.timestamp()) // 60}",
+                payload=row.payload,
+                not_before=at,
+                schedule_id=row.schedule_id,
+            )
+        ],
+        now,
+    )
+
+
+def ask_calcium(rt: Runtime, person: Person) -> list[Reply]:
+    """Ask for a calcium result (after /calcium or the reminder's button)."""
+    person.awaiting = AWAIT_CALCIUM
+    return [Reply(rt.text(person.language, "delivery.calcium.ask_value"))]
+
+
+def typed_calcium(
+    rt: Runtime, session: AsyncSession, person: Person, typed: str, now: datetime
+) -> list[Reply]:
+    """Read a calcium result, store it, and explain it; an abnormal one raises an alert."""
+    locale = person.language
+    try:
+        reading = parse_calcium(typed)
+    except CalciumParseError as exc:
+        return [Reply(rt.text(locale, f"calcium.parse.{exc.code}"))]
+    assessment = assess_calcium(reading, rt.calcium_ranges)
+    person.awaiting = None
+    zone = ZoneInfo(person.timezone)
+    session.add(
+        CalciumResult(
+            patient_id=person.id,
+            measured_on=now.astimezone(zone).date(),
+            value=reading.value,
+            unit=reading.unit,
+            albumin=reading.albumin,
+            albumin_unit=reading.albumin_unit,
+            corrected_mmol_l=reading.corrected_mmol_l,
+            created_at=now,
+        )
+    )
+    if assessment.abnormal:
+        # Alerts to the care team arrive with the escalation work; the alert is recorded now.
+        session.add(
+            Alert(
+                patient_id=person.id,
+                tier=assessment.tier,
+                reasons=[f"calcium:{assessment.band}"],
+                created_at=now,
+            )
+        )
+        log.info("calcium alert person=%d tier=%d", person.id, assessment.tier)
+    shown = reading.corrected_mmol_l if reading.corrected_mmol_l is not None else reading.mmol_l
+    summary = rt.text(
+        locale,
+        "calcium.recorded",
+        value=f"{reading.value:g}",
+        unit=reading.unit,
+        mmol=f"{shown:.2f}",
+    )
+    return [Reply(summary), Reply(rt.text(locale, assessment.advice_key))]
