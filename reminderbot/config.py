@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     rate_per_second: float = Field(default=30.0, gt=0, le=1000)
     paid_broadcast: bool = False
     worker_id: str = ""
+    lease_seconds: float = Field(default=30.0, ge=1, le=3600)
     messages_dir: Path | None = None
     log_level: str = "INFO"
 

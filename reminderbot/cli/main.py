@@ -51,6 +51,18 @@ def run() -> None:
 
 
 @app.command()
+def deliver() -> None:
+    """Run an extra delivery worker: schedules and sending only, no updates (PostgreSQL)."""
+    from reminderbot.cli.serve import deliver_only
+
+    with friendly_failures():
+        settings = _settings()
+        settings.token()
+        configure_logging(settings.log_level)
+        asyncio.run(deliver_only(settings))
+
+
+@app.command()
 def demo(
     locale: Annotated[str, typer.Option(help="Language of the scripted patient.")] = "en",
 ) -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from telegram import Update
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from telegram import Bot, Update
 
 from reminderbot.bootstrap import open_runtime
 from reminderbot.config import Settings
-from reminderbot.delivery.worker import delivering
+from reminderbot.delivery.sender import BotSender
+from reminderbot.delivery.worker import Delivery, delivering
 from reminderbot.store.database import safe_url
 from reminderbot.telegram.app import build_application, register_commands
 
@@ -62,3 +65,34 @@ async def serve(settings: Settings) -> None:
                 log.info("stop signal received; shutting down")
                 await app.updater.stop()
             await app.stop()
+
+
+async def deliver_only(settings: Settings) -> None:
+    """Run only the tick and the dispatcher (an extra delivery worker; no updates handled)."""
+    token = settings.token()
+    async with open_runtime(settings) as rt:
+        api = settings.telegram_api_url
+        bot = Bot(token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot")
+        stop = _stop_event()
+        async with bot:
+            delivery = Delivery(rt, BotSender(bot))
+            scheduler = AsyncIOScheduler(timezone=UTC)
+            scheduler.add_job(
+                delivery.tick_safely,
+                "interval",
+                seconds=settings.tick_seconds,
+                next_run_time=datetime.now(UTC),
+                max_instances=1,
+                coalesce=True,
+            )
+            scheduler.start()
+            task = asyncio.create_task(delivery.dispatcher.run(stop))
+            log.info(
+                "reminderbot delivering worker=%s database=%s",
+                delivery.dispatcher.worker_id,
+                safe_url(settings.resolved_database_url),
+            )
+            await stop.wait()
+            log.info("stop signal received; shutting down")
+            scheduler.shutdown(wait=False)
+            await task

@@ -11,6 +11,8 @@ from reminderbot.content.problems import Problem, error, warning
 from reminderbot.content.yaml_loading import Located, describe_value, load_yaml
 
 _TEXT_SUFFIX = ".yaml"
+# Folders inside a locale that hold data with a loader of their own (tips: content/tips.py).
+_DATA_FOLDERS = frozenset({"tips"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,8 @@ def read_locale(root: Path, locale: str, problems: list[Problem]) -> LocaleTexts
             continue  # editor and OS litter (.DS_Store, swap files)
         file = f"{locale}/{path.name}"
         if path.is_dir():
+            if path.name in _DATA_FOLDERS:
+                continue
             problems.append(
                 warning(
                     file, None, None, f"folder ignored: texts go in files directly inside {locale}/"

@@ -45,7 +45,7 @@ class DispatchSettings:
     backoff_base: float = 2.0
     backoff_cap: float = 300.0
     # How far ahead a paced slot may be reserved; small keeps urgent messages close to the head.
-    window: float = 0.1
+    window: float = 0.0
     idle_poll: float = 1.0
 
 
@@ -95,6 +95,7 @@ class Dispatcher:
         self._buffer: dict[int, OutboxDelivery] = {}
         self._results: list[_Result] = []
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._sending: set[int] = set()
         self._slots = asyncio.Semaphore(self.settings.concurrency)
         self._wake = asyncio.Event()
         self._last_renew = 0.0
@@ -184,13 +185,16 @@ class Dispatcher:
                 log.warning(
                     "took over rows of a stopped worker requeued=%d unknown=%d", requeued, given_up
                 )
-        if self._buffer and mono - self._last_renew > lease / 3:
+        held = [*self._buffer, *self._sending]
+        if held and mono - self._last_renew > lease / 3:
+            # Renew what this worker holds, sends in flight included, so that a slow send is
+            # never mistaken for a dead worker's.
             self._last_renew = mono
             async with self.sessions.begin() as session:
                 await session.execute(
                     update(OutboxDelivery)
                     .where(
-                        OutboxDelivery.id.in_(list(self._buffer)),
+                        OutboxDelivery.id.in_(held),
                         OutboxDelivery.claimed_by == self.worker_id,
                     )
                     .values(claimed_until=self.clock.now() + self.settings.lease)
@@ -237,6 +241,7 @@ class Dispatcher:
             self._buffer.pop(row.id, None)
             if row.id not in held:
                 continue  # another worker took it over after our lease lapsed
+            self._sending.add(row.id)
             task = asyncio.create_task(self._send(row, at))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
@@ -263,6 +268,7 @@ class Dispatcher:
         if not self._results:
             return
         results, self._results = self._results, []
+        self._sending.difference_update(r.row.id for r in results)
         now = self.clock.now()
         async with self.sessions.begin() as session:
             await outbox.mark_sent(

@@ -68,7 +68,7 @@ class Delivery:
             Pacer(limits),
             settings.worker_id or default_worker_id(),
             self._on_permanent,
-            dispatch,
+            dispatch or DispatchSettings(lease=timedelta(seconds=settings.lease_seconds)),
         )
         self._common = common
 
@@ -92,11 +92,15 @@ class Delivery:
             self.dispatcher.wake()
         return report
 
-    async def _tick_job(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def tick_safely(self) -> None:
+        """Tick, logging (not raising) a failure: the next tick tries again."""
         try:
             await self.tick()
-        except Exception:  # a failed tick is retried at the next one
+        except Exception:
             log.exception("tick failed")
+
+    async def _tick_job(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.tick_safely()
 
 
 @asynccontextmanager
