@@ -118,6 +118,9 @@ def content_check(
         Path | None,
         typer.Option(help="Check this folder instead of the bundled messages/ (e.g. a draft)."),
     ] = None,
+    strict_review: Annotated[
+        bool, typer.Option(help="Treat a tip whose review_by date has passed as an error.")
+    ] = False,
 ) -> None:
     """Validate every file in messages/; exit 1 when anything is wrong."""
     from reminderbot.content.checks import check_all
@@ -126,7 +129,7 @@ def content_check(
         typer.echo(f"reminderbot: {messages_dir} has no locales.yaml; is it a messages folder?")
         raise typer.Exit(2)
     with friendly_failures():
-        report, ok = check_all(messages_dir)
+        report, ok = check_all(messages_dir, strict_review=strict_review)
         typer.echo(report)
         if not ok:
             raise typer.Exit(1)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from reminderbot.content.calcium_rules import load_calcium_ranges
 from reminderbot.content.problems import Problem, ProblemList, error
 from reminderbot.content.programs import (
     ContentDataError,
@@ -13,6 +14,7 @@ from reminderbot.content.programs import (
     load_suggested_timezones,
 )
 from reminderbot.content.report import format_report
+from reminderbot.content.tips import check_tips
 from reminderbot.content.validation import check_catalog
 from reminderbot.paths import messages_dir
 
@@ -25,13 +27,18 @@ def _data_problem(loader: Callable[[Path], Any], root: Path) -> list[Problem]:
     return []
 
 
-def check_all(root: Path | None = None) -> tuple[str, bool]:
-    """Check every file under messages/; return the report and whether it has no errors."""
+def check_all(root: Path | None = None, strict_review: bool = False) -> tuple[str, bool]:
+    """Check every file under messages/; return the report and whether it has no errors.
+
+    `strict_review` turns a tip's `review_by` date in the past from a warning into an error.
+    """
     root = root or messages_dir()
     catalog_problems = check_catalog(root)
     data_problems = [
         *_data_problem(load_programs, root),
         *_data_problem(load_suggested_timezones, root),
+        *_data_problem(load_calcium_ranges, root),
+        *check_tips(root, strict_review=strict_review),
     ]
     problems = ProblemList(
         [*catalog_problems, *data_problems],

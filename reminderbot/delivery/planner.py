@@ -61,7 +61,8 @@ class Planner:
         self.common = common_values
         self.grace = grace
         self.batch = batch
-        self._tip_index: dict[str, list[tuple[str, str, frozenset[str]]]] = {}
+        # Every locale rotates through the same tip ids; texts are looked up per locale.
+        self._tip_entries = list(tips.rotation_entries())
 
     async def tick(self, now: datetime) -> TickReport:
         """Queue every occurrence due by `now`; returns counts. Bounded work per call."""
@@ -181,12 +182,8 @@ class Planner:
         )
 
     def _tip_payload(self, patient: PatientProfile, locale: str) -> dict[str, Any] | None:
-        index = self._tip_index.get(locale)
-        if index is None:
-            index = [(t.id, t.topic, t.tags) for t in self.tips.tips(locale)]
-            self._tip_index[locale] = index
         choice, state = choose_tip(
-            index,
+            self._tip_entries,
             self.tips.topics,
             patient.tip_rotation,
             frozenset(patient.tags or ()),
