@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from telegram import Bot, Update
+from telegram import Update
 
 from reminderbot.bootstrap import open_runtime
 from reminderbot.config import Settings
-from reminderbot.delivery.sender import BotSender
+from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.worker import Delivery, delivering
 from reminderbot.store.database import safe_url
 from reminderbot.telegram.app import build_application, register_commands
@@ -71,11 +71,9 @@ async def deliver_only(settings: Settings) -> None:
     """Run only the tick and the dispatcher (an extra delivery worker; no updates handled)."""
     token = settings.token()
     async with open_runtime(settings) as rt:
-        api = settings.telegram_api_url
-        bot = Bot(token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot")
         stop = _stop_event()
-        async with bot:
-            delivery = Delivery(rt, BotSender(bot))
+        async with HttpSender(settings.telegram_api_url, token) as sender:
+            delivery = Delivery(rt, sender)
             scheduler = AsyncIOScheduler(timezone=UTC)
             scheduler.add_job(
                 delivery.tick_safely,

@@ -30,6 +30,10 @@ class Sender(Protocol):
         """Send, raising python-telegram-bot's errors on failure."""
         ...
 
+    async def close(self) -> None:
+        """Release connections."""
+        ...
+
 
 PermanentHandler = Callable[[AsyncSession, OutboxDelivery, SendFailure], Awaitable[None]]
 
@@ -46,6 +50,7 @@ class DispatchSettings:
     backoff_cap: float = 300.0
     # How far ahead a paced slot may be reserved; small keeps urgent messages close to the head.
     window: float = 0.0
+    claim_interval: float = 0.1
     idle_poll: float = 1.0
 
 
@@ -99,6 +104,7 @@ class Dispatcher:
         self._slots = asyncio.Semaphore(self.settings.concurrency)
         self._wake = asyncio.Event()
         self._last_renew = 0.0
+        self._last_claim = -1e9
         self._last_recover = -1e9
 
     def wake(self) -> None:
@@ -149,7 +155,13 @@ class Dispatcher:
         """Record results, lease more work, start the sends that are due; return a wait hint."""
         await self._flush()
         await self._housekeeping()
-        if len(self._buffer) < self.settings.batch:
+        # Claim when the buffer runs low, and at least every claim_interval so that an alert
+        # queued in the middle of a long wave is leased (most urgent first) without delay.
+        mono = self._mono()
+        if len(self._buffer) < self.settings.batch // 2 or (
+            mono - self._last_claim >= self.settings.claim_interval
+        ):
+            self._last_claim = mono
             await self._claim()
         chunk = self._pick()
         if chunk:

@@ -31,3 +31,6 @@ class BotSender:
             chat_id, payload["text"], reply_markup=markup(payload.get("buttons") or [])
         )
         return message.message_id
+
+    async def close(self) -> None:
+        """Nothing to release: the Bot's owner shuts it down."""

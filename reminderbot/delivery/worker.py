@@ -17,9 +17,9 @@ from telegram.ext import Application, ContextTypes
 
 from reminderbot.delivery.dispatcher import Dispatcher, DispatchSettings, Sender
 from reminderbot.delivery.errors import SendFailure
+from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.pacing import Limits, Pacer
 from reminderbot.delivery.planner import Planner, TickReport
-from reminderbot.delivery.sender import BotSender
 from reminderbot.delivery.unreachable import handle_unreachable
 from reminderbot.store.models import OutboxDelivery
 from reminderbot.telegram.runtime import Runtime
@@ -109,7 +109,8 @@ async def delivering(
 ) -> AsyncIterator[Delivery]:
     """Run the tick (APScheduler, through PTB's JobQueue) and the dispatcher with the app."""
     bot: Bot = app.bot
-    delivery = delivery or Delivery(rt, BotSender(bot))
+    sender = HttpSender(rt.settings.telegram_api_url, bot.token)
+    delivery = delivery or Delivery(rt, sender)
     app.bot_data["delivery"] = delivery
     assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
     job = app.job_queue.run_repeating(
@@ -123,3 +124,4 @@ async def delivering(
         job.schedule_removal()
         stop.set()
         await task
+        await sender.close()

@@ -15,8 +15,8 @@ from reminderbot.bootstrap import open_runtime
 from reminderbot.clock import FakeClock
 from reminderbot.config import Settings
 from reminderbot.delivery.dispatcher import DispatchSettings
+from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.pacing import Limits
-from reminderbot.delivery.sender import BotSender
 from reminderbot.delivery.worker import Delivery
 from reminderbot.sandbox import BotApiSandbox, SentMessage, SimulatedUser
 from reminderbot.store.models import Base, Person
@@ -46,11 +46,16 @@ class Harness:
         if self._delivery is None:
             self._delivery = Delivery(
                 self.rt,
-                BotSender(self.app.bot),
+                HttpSender(self.rt.settings.telegram_api_url, TOKEN),
                 DispatchSettings(backoff_base=1.0),
                 Limits(per_second=1000.0, private_chat_interval=0.0),
             )
         return self._delivery
+
+    async def close(self) -> None:
+        """Close the delivery sender's connections."""
+        if self._delivery is not None:
+            await self._delivery.dispatcher.sender.close()
 
     async def deliver(self) -> None:
         """One tick at the clock's time, then send everything that is ready."""
