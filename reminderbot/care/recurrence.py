@@ -22,10 +22,15 @@ class RuleError(ValueError):
 class Rule:
     """A validated recurrence rule: which local dates a schedule fires on."""
 
-    type: Literal["daily", "weekly", "interval"]
+    type: Literal["daily", "weekly", "interval", "before_dates", "once"]
     weekdays: tuple[int, ...] = ()
     every_days: int = 1
     anchor: date | None = None
+    # before_dates: fire `days_before` days ahead of each date (e.g. bone-drug dose dates).
+    dates: tuple[date, ...] = ()
+    days_before: int = 0
+    # once: a single instant (UTC); local times do not apply.
+    at: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON form stored in the database and written in program files."""
@@ -36,6 +41,15 @@ class Rule:
             if self.anchor is not None:
                 data["anchor"] = self.anchor.isoformat()
             return data
+        if self.type == "before_dates":
+            return {
+                "type": "before_dates",
+                "dates": [d.isoformat() for d in self.dates],
+                "days_before": self.days_before,
+            }
+        if self.type == "once":
+            assert self.at is not None
+            return {"type": "once", "at": self.at.isoformat()}
         return {"type": "daily"}
 
     def matches(self, day: date) -> bool:
@@ -44,6 +58,10 @@ class Rule:
             return True
         if self.type == "weekly":
             return day.weekday() in self.weekdays
+        if self.type == "before_dates":
+            return day + timedelta(days=self.days_before) in self.dates
+        if self.type == "once":
+            return False
         anchor = self.anchor or day
         return day >= anchor and (day - anchor).days % self.every_days == 0
 
@@ -80,7 +98,32 @@ def parse_rule(data: Any) -> Rule:
         return Rule(
             "interval", every_days=every * (7 if unit == "weeks" else 1), anchor=anchor_date
         )
-    raise RuleError(f"rule type {kind!r} is not one of daily, weekly, interval")
+    if kind == "before_dates":
+        return _parse_before_dates(data)
+    if kind == "once":
+        try:
+            at = datetime.fromisoformat(str(data.get("at")))
+        except ValueError:
+            raise RuleError(f"once rule 'at' {data.get('at')!r} is not an ISO date-time") from None
+        if at.tzinfo is None:
+            raise RuleError("once rule 'at' needs a UTC offset, e.g. 2026-12-01T09:00:00+00:00")
+        return Rule("once", at=at.astimezone(UTC))
+    raise RuleError(
+        f"rule type {kind!r} is not one of daily, weekly, interval, before_dates, once"
+    )
+
+
+def _parse_before_dates(data: dict[str, Any]) -> Rule:
+    raw_dates, before = data.get("dates"), data.get("days_before", 0)
+    if not isinstance(raw_dates, list) or not raw_dates:
+        raise RuleError("a before_dates rule needs 'dates': a list of YYYY-MM-DD dates")
+    if not isinstance(before, int) or isinstance(before, bool) or not 0 <= before <= 60:
+        raise RuleError("'days_before' must be a whole number of days from 0 to 60")
+    try:
+        dates = tuple(sorted({date.fromisoformat(str(d)) for d in raw_dates}))
+    except ValueError:
+        raise RuleError(f"dates {raw_dates!r} must all be YYYY-MM-DD") from None
+    return Rule("before_dates", dates=dates, days_before=before)
 
 
 def parse_times(values: Sequence[str]) -> tuple[time, ...]:
@@ -119,7 +162,22 @@ def occurrences(
     rule: Rule, times: Sequence[time], zone: ZoneInfo, after: datetime
 ) -> Iterator[datetime]:
     """Yield fire instants (UTC) strictly after `after`, in order, without end."""
+    if rule.type == "once":
+        if rule.at is not None and rule.at > after:
+            yield rule.at
+        return
     start_day = after.astimezone(zone).date() - timedelta(days=1)
+    if rule.type == "before_dates":
+        # Dates may lie years ahead; search only around them.
+        for target in rule.dates:
+            day = target - timedelta(days=rule.days_before)
+            if day < start_day:
+                continue
+            for at in sorted(times):
+                instant = resolve_local(day, at, zone)
+                if instant > after:
+                    yield instant
+        return
     for offset in range(_SEARCH_DAYS):
         day = start_day + timedelta(days=offset)
         if not rule.matches(day):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,17 @@ def format_local_datetime(catalog: Catalog, locale: str, local: datetime) -> str
         day=local.day,
         month=catalog.text(locale, f"common.month.{_MONTHS[local.month - 1]}"),
         time=local.strftime("%H:%M"),
+    )
+
+
+def format_local_date(catalog: Catalog, locale: str, day: date) -> str:
+    """Render a date such as "Mon 30 Nov"."""
+    return catalog.text(
+        locale,
+        "common.date",
+        weekday=catalog.text(locale, f"common.weekday.{WEEKDAYS[day.weekday()]}"),
+        day=day.day,
+        month=catalog.text(locale, f"common.month.{_MONTHS[day.month - 1]}"),
     )
 
 
@@ -49,6 +60,18 @@ def describe_rule(
         return catalog.text(
             locale, "schedule.rule.interval", every=rule.every_days, times=joined_times
         )
+    if rule.type == "before_dates":
+        dates = [format_local_date(catalog, locale, d) for d in rule.dates]
+        return catalog.text(
+            locale,
+            "schedule.rule.before_dates",
+            days=rule.days_before,
+            dates=_join(catalog, locale, dates),
+            times=joined_times,
+        )
+    if rule.type == "once":
+        assert rule.at is not None
+        return catalog.text(locale, "schedule.rule.once")
     return catalog.text(locale, "schedule.rule.daily", times=joined_times)
 
 

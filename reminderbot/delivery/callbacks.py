@@ -12,7 +12,6 @@ CALCIUM_DONE = "ca:done"
 CALCIUM_TOMORROW = "ca:tmrw"
 CALCIUM_LOG = "ca:log"
 SNOOZE_HOUR = "sz:1h"
-SNOOZE_DAY = "sz:1d"
 
 
 def occurrence_key(schedule_id: int, epoch: int) -> str:

@@ -51,7 +51,7 @@ async def answer_button(
     if data.action == callbacks.SNOOZE_HOUR:
         await _repeat_later(session, person, row, now + timedelta(hours=1), now)
         return [Reply(rt.text(locale, "delivery.snooze.hour_done"))]
-    if data.action in (callbacks.SNOOZE_DAY, callbacks.CALCIUM_TOMORROW):
+    if data.action == callbacks.CALCIUM_TOMORROW:
         await _repeat_later(session, person, row, _same_time_tomorrow(person, row, now), now)
         return [Reply(rt.text(locale, "delivery.snooze.day_done"))]
     if data.action == callbacks.CALCIUM_DONE:

@@ -136,3 +136,41 @@ def test_daily_never_skips_or_doubles_a_day(zone_name: str, start: datetime, at:
 def _take(iterator, n: int):  # type: ignore[no-untyped-def]
     for _ in range(n):
         yield next(iterator)
+
+
+def test_before_dates_fires_days_ahead_of_each_dose_date() -> None:
+    rule = parse_rule(
+        {
+            "type": "before_dates",
+            "dates": ["2026-12-10", "2026-11-30", "2027-01-07"],
+            "days_before": 3,
+        }
+    )
+    after = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    fires = list(occurrences(rule, [time(9, 0)], BERLIN, after))
+    assert _local_days(fires, BERLIN) == [date(2026, 12, 7), date(2027, 1, 4)]
+    assert parse_rule(rule.as_dict()) == rule
+
+
+def test_once_fires_a_single_time() -> None:
+    rule = parse_rule({"type": "once", "at": "2026-11-28T15:30:00+00:00"})
+    before = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    assert list(occurrences(rule, [time(9, 0)], BERLIN, before)) == [
+        datetime(2026, 11, 28, 15, 30, tzinfo=UTC)
+    ]
+    assert next_fire(rule, [time(9, 0)], BERLIN, datetime(2026, 11, 28, 16, 0, tzinfo=UTC)) is None
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"type": "before_dates", "dates": []}, "dates"),
+        ({"type": "before_dates", "dates": ["2026-13-01"]}, "YYYY-MM-DD"),
+        ({"type": "before_dates", "dates": ["2026-12-01"], "days_before": -1}, "days_before"),
+        ({"type": "once", "at": "tomorrow"}, "ISO"),
+        ({"type": "once", "at": "2026-12-01T09:00:00"}, "UTC offset"),
+    ],
+)
+def test_bad_dated_rules_are_named(data: dict[str, object], message: str) -> None:
+    with pytest.raises(RuleError, match=message):
+        parse_rule(data)
