@@ -259,3 +259,21 @@ async def test_blocked_patient_becomes_unreachable_and_gets_nothing_more(
     await harness.run_until(harness.clock.now() + timedelta(days=3), timedelta(hours=6))
     assert harness.sandbox.sent_count(ada.chat_id) == before
     assert [r.state for r in await _rows(harness, kind="notice")] == [DeliveryState.SENT]
+
+
+async def test_server_errors_give_up_visibly_after_the_last_attempt(harness: Harness) -> None:
+    ada = harness.user()
+    await harness.onboard(ada)
+    harness.sandbox.faults.fail_next(method="sendMessage", status=500, times=10)
+    await _until_next(harness, ada.user_id, ScheduleKind.CHECKIN)
+    for _ in range(10):
+        (row,) = await _rows(harness, kind="checkin")
+        if row.state != DeliveryState.PENDING:
+            break
+        harness.clock.set(row.not_before)
+        await harness.deliver()
+    (row,) = await _rows(harness, kind="checkin")
+    assert row.state == DeliveryState.FAILED
+    assert row.attempts == harness.delivery.dispatcher.settings.max_attempts
+    assert (row.last_error or "").startswith("NetworkError")
+    assert harness.delivery.dispatcher.stats.failed == 1

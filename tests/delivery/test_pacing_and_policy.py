@@ -1,0 +1,117 @@
+"""Pacing within Telegram's limits, error classification, and the due-occurrence plan."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from reminderbot.care.occurrences import plan_due
+from reminderbot.care.quiet_hours import release_time
+from reminderbot.care.recurrence import parse_rule
+from reminderbot.delivery.errors import Outcome, classify
+from reminderbot.delivery.pacing import Limits, Pacer
+from reminderbot.delivery.policy import Semantics, policy
+
+
+class Ticker:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _drive(pacer: Pacer, ticker: Ticker, chats: list[int]) -> list[float]:
+    """Send to each chat in turn as soon as the pacer allows; return the send times."""
+    times = []
+    for chat in chats:
+        at = max(pacer.ready_at(chat), ticker.now)
+        ticker.now = at
+        pacer.take_at(chat, at)
+        times.append(at)
+    return times
+
+
+def test_overall_rate_is_never_exceeded_in_any_sliding_second() -> None:
+    ticker = Ticker()
+    pacer = Pacer(Limits(per_second=30), monotonic=ticker)
+    times = _drive(pacer, ticker, list(range(1, 301)))
+    for i in range(len(times) - 30):
+        assert times[i + 30] - times[i] >= 1.0 - 1e-9
+    assert times[-1] - times[0] == pytest.approx(299 / 30)
+
+
+def test_private_chat_gets_one_message_a_second() -> None:
+    ticker = Ticker()
+    pacer = Pacer(Limits(per_second=1000), monotonic=ticker)
+    times = _drive(pacer, ticker, [7, 7, 7])
+    assert [round(t - times[0], 6) for t in times] == [0.0, 1.0, 2.0]
+
+
+def test_group_gets_twenty_a_minute() -> None:
+    ticker = Ticker()
+    pacer = Pacer(Limits(per_second=1000), monotonic=ticker)
+    times = _drive(pacer, ticker, [-100] * 21)
+    assert times[19] - times[0] < 1.0
+    assert times[20] - times[0] == pytest.approx(60.0)
+
+
+def test_a_429_pauses_everyone() -> None:
+    ticker = Ticker()
+    pacer = Pacer(Limits(per_second=30), monotonic=ticker)
+    pacer.pause(5)
+    assert pacer.ready_at(1) == pytest.approx(1005.0)
+    assert pacer.ready_at(-5) == pytest.approx(1005.0)
+
+
+@pytest.mark.parametrize(
+    ("error", "outcome"),
+    [
+        (RetryAfter(timedelta(seconds=3)), Outcome.RATE_LIMITED),
+        (Forbidden("Forbidden: bot was blocked by the user"), Outcome.PERMANENT),
+        (Forbidden("Forbidden: user is deactivated"), Outcome.PERMANENT),
+        (BadRequest("Chat not found"), Outcome.PERMANENT),
+        (BadRequest("Message is too long"), Outcome.REJECTED),
+        (TimedOut("timed out"), Outcome.TRANSIENT),
+        (NetworkError("Bad Gateway"), Outcome.TRANSIENT),
+        (OSError("connection reset"), Outcome.TRANSIENT),
+    ],
+)
+def test_classify(error: Exception, outcome: Outcome) -> None:
+    assert classify(error).outcome is outcome
+
+
+def test_lanes_and_semantics() -> None:
+    order = ["alert", "followup", "checkin", "reminder", "tip"]
+    priorities = [policy(kind).priority for kind in order]
+    assert priorities == sorted(priorities) and len(set(priorities)) == len(priorities)
+    assert policy("alert").semantics is Semantics.AT_LEAST_ONCE
+    assert policy("tip").semantics is Semantics.AT_MOST_ONCE
+    assert not policy("alert").routine and policy("tip").routine
+    assert policy("something-new").semantics is Semantics.AT_LEAST_ONCE
+
+
+def test_plan_due_splits_grace_and_missed() -> None:
+    zone = ZoneInfo("Europe/Berlin")
+    rule = parse_rule({"type": "daily"})
+    first = datetime(2026, 11, 1, 17, 0, tzinfo=UTC)  # 18:00 Berlin
+    now = datetime(2026, 11, 5, 19, 0, tzinfo=UTC)
+    plan = plan_due(first, rule, [time(18)], zone, now, timedelta(hours=3))
+    assert [d.day for d in plan.missed] == [1, 2, 3, 4]
+    assert [d.day for d in plan.send] == [5]
+    assert plan.next_fire_at == datetime(2026, 11, 6, 17, 0, tzinfo=UTC)
+
+
+def test_quiet_hours_release_time() -> None:
+    zone = ZoneInfo("Europe/Berlin")
+    night = datetime(2026, 11, 5, 22, 30, tzinfo=UTC)  # 23:30 Berlin
+    released = release_time(night, time(22), time(7), zone)
+    assert released == datetime(2026, 11, 6, 6, 0, tzinfo=UTC)  # 07:00 Berlin
+    day = datetime(2026, 11, 5, 11, 0, tzinfo=UTC)
+    assert release_time(day, time(22), time(7), zone) == day
+    assert release_time(night, None, None, zone) == night
