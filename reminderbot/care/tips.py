@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 STATE_VERSION = 1
@@ -36,14 +37,11 @@ class _TopicState:
     last: str | None
 
 
-def choose_tip(
-    tips: Sequence[TipEntry],
-    topics: Sequence[str],
-    state: Mapping[str, Any] | None,
-    patient_tags: frozenset[str],
-) -> tuple[TipChoice | None, dict[str, Any]]:
-    """Pick the next tip for a patient and return it with the new rotation state."""
-    last_topic, topic_states = _parse_state(state)
+@lru_cache(maxsize=256)
+def _index(
+    tips: tuple[TipEntry, ...], topics: tuple[str, ...], patient_tags: frozenset[str]
+) -> tuple[list[str], dict[str, frozenset[str]], dict[str, tuple[str, ...]]]:
+    # The same library and tags recur for thousands of patients in one wave: index them once.
     rotation = list(dict.fromkeys(topics))
     known: dict[str, set[str]] = {topic: set() for topic in rotation}
     eligible: dict[str, list[str]] = {topic: [] for topic in rotation}
@@ -56,6 +54,22 @@ def choose_tip(
         known[topic].add(tip_id)
         if frozenset(tags) <= patient_tags:
             eligible[topic].append(tip_id)
+    return (
+        rotation,
+        {t: frozenset(ids) for t, ids in known.items()},
+        {t: tuple(ids) for t, ids in eligible.items()},
+    )
+
+
+def choose_tip(
+    tips: Sequence[TipEntry],
+    topics: Sequence[str],
+    state: Mapping[str, Any] | None,
+    patient_tags: frozenset[str],
+) -> tuple[TipChoice | None, dict[str, Any]]:
+    """Pick the next tip for a patient and return it with the new rotation state."""
+    last_topic, topic_states = _parse_state(state)
+    rotation, known, eligible = _index(tuple(tips), tuple(topics), patient_tags)
 
     topic = _next_topic(rotation, eligible, last_topic)
     if topic is None:

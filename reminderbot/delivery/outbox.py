@@ -57,10 +57,12 @@ async def enqueue(session: AsyncSession, messages: Sequence[Message], now: datet
         for m in messages
     ]
     insert = _insert_for(session)
-    stmt = insert(OutboxDelivery).on_conflict_do_nothing(index_elements=["unique_key"])
+    # The table, not the mapped class: a plain executemany, without ORM bulk bookkeeping.
+    stmt = insert(OutboxDelivery.__table__).on_conflict_do_nothing(index_elements=["unique_key"])
+    conn = await session.connection()
     # Chunks keep each statement well under the drivers' bound-parameter limits.
     for start in range(0, len(rows), 500):
-        await session.execute(stmt, rows[start : start + 500])
+        await conn.execute(stmt, rows[start : start + 500])
 
 
 async def claim_ready(
@@ -144,6 +146,7 @@ async def mark_sent(
     if not results:
         return
     table = OutboxDelivery.__table__
+    conn = await session.connection()
     stmt = (
         update(table)
         .where(table.c.id == bindparam("row_id"))
@@ -155,7 +158,7 @@ async def mark_sent(
             last_error=None,
         )
     )
-    await session.execute(
+    await conn.execute(
         stmt, [{"row_id": row_id, "message_id": message_id} for row_id, message_id in results]
     )
 

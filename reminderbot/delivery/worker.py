@@ -61,6 +61,7 @@ class Delivery:
                 if settings.paid_broadcast
                 else Limits(per_second=settings.rate_per_second)
             )
+        self.planner.on_batch = self._wake_dispatcher
         self.dispatcher = Dispatcher(
             rt.sessions,
             sender,
@@ -84,6 +85,9 @@ class Delivery:
             common=self._common,
             now=self.rt.clock.now(),
         )
+
+    def _wake_dispatcher(self) -> None:
+        self.dispatcher.wake()
 
     async def tick(self) -> TickReport:
         """Plan what is due now and wake the dispatcher if anything was queued."""
