@@ -10,6 +10,7 @@ from reminderbot.clock import Clock, SystemClock
 from reminderbot.config import Settings
 from reminderbot.content import Catalog
 from reminderbot.content.calcium_rules import load_calcium_ranges
+from reminderbot.content.escalation_rules import load_escalation_rules
 from reminderbot.content.programs import load_programs, load_suggested_timezones
 from reminderbot.content.tips import load_tips
 from reminderbot.store.database import check_database, create_engine, session_factory
@@ -26,6 +27,7 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
     zones = load_suggested_timezones(root)
     tips = load_tips(root)
     calcium_ranges = load_calcium_ranges(root)
+    escalation = load_escalation_rules(root)
     url = settings.resolved_database_url
     engine = create_engine(url)
     try:
@@ -41,6 +43,7 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
             suggested_timezones=zones,
             tips=tips,
             calcium_ranges=calcium_ranges,
+            escalation=escalation,
         )
     finally:
         await engine.dispose()

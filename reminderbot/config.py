@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     webhook_secret_token: SecretStr | None = None
     auto_migrate: bool = True
     tick_seconds: float = Field(default=5.0, ge=0.1, le=300)
+    watch_seconds: float = Field(default=60.0, ge=1, le=3600)
     grace_hours: float = Field(default=3.0, ge=0, le=72)
     rate_per_second: float = Field(default=30.0, gt=0, le=1000)
     paid_broadcast: bool = False

@@ -83,6 +83,13 @@ async def deliver_only(settings: Settings) -> None:
                 max_instances=1,
                 coalesce=True,
             )
+            scheduler.add_job(
+                delivery.watch_safely,
+                "interval",
+                seconds=settings.watch_seconds,
+                max_instances=1,
+                coalesce=True,
+            )
             scheduler.start()
             task = asyncio.create_task(delivery.dispatcher.run(stop))
             log.info(

@@ -7,31 +7,17 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from reminderbot.content import Catalog
 from reminderbot.delivery.errors import SendFailure
 from reminderbot.delivery.outbox import Message, enqueue
-from reminderbot.store.models import OutboxDelivery, PatientStatus, Person, Role
+from reminderbot.store.audience import coordinators
+from reminderbot.store.models import OutboxDelivery, PatientStatus, Person
 from reminderbot.store.people import add_audit, cancel_pending_deliveries
 
 log = logging.getLogger(__name__)
-
-
-async def coordinator_chats(
-    session: AsyncSession, configured_ids: Iterable[int]
-) -> dict[int, tuple[int | None, str]]:
-    """Coordinators to notify: chat id → (person id or None, language)."""
-    chats: dict[int, tuple[int | None, str]] = {uid: (None, "en") for uid in configured_ids}
-    stmt = select(Person).where(Person.role == Role.COORDINATOR)
-    for person in (await session.scalars(stmt)).all():
-        chats[person.chat_id] = (person.id, person.language)
-    known = await session.scalars(select(Person).where(Person.telegram_user_id.in_(list(chats))))
-    for person in known.all():
-        chats[person.chat_id] = (person.id, person.language)
-    return chats
 
 
 async def handle_unreachable(
@@ -65,11 +51,9 @@ async def handle_unreachable(
         details={"delivery": row.id},
     )
     notices = []
-    for chat_id, (coordinator_id, language) in (
-        await coordinator_chats(session, coordinator_ids)
-    ).items():
+    for coordinator in await coordinators(session, coordinator_ids):
         text = catalog.text(
-            language,
+            coordinator.language,
             "delivery.unreachable_notice",
             patient_name=person.display_name or "—",
             patient_id=person.id,
@@ -78,10 +62,10 @@ async def handle_unreachable(
         )
         notices.append(
             Message(
-                chat_id=chat_id,
-                recipient_id=coordinator_id,
+                chat_id=coordinator.chat_id,
+                recipient_id=coordinator.person_id,
                 kind="notice",
-                unique_key=f"unreachable:{person.id}:{int(now.timestamp())}:{chat_id}",
+                unique_key=f"unreachable:{person.id}:{int(now.timestamp())}:{coordinator.chat_id}",
                 payload={"text": text, "buttons": []},
                 not_before=now,
             )

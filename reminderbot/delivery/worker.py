@@ -21,6 +21,7 @@ from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.pacing import Limits, Pacer
 from reminderbot.delivery.planner import Planner, TickReport
 from reminderbot.delivery.unreachable import handle_unreachable
+from reminderbot.delivery.watchers import WatchReport, watch
 from reminderbot.store.models import OutboxDelivery
 from reminderbot.telegram.runtime import Runtime
 
@@ -96,6 +97,25 @@ class Delivery:
             self.dispatcher.wake()
         return report
 
+    async def watch(self) -> WatchReport:
+        """Repeat unacknowledged emergencies and act on silence; wake the dispatcher."""
+        report = await watch(
+            self.rt.sessions, self.rt.alert_context, self.rt.escalation, self.rt.clock.now()
+        )
+        if report.alert_repeats or report.nudges or report.silence_notices:
+            self.dispatcher.wake()
+        return report
+
+    async def watch_safely(self) -> None:
+        """Watch, logging (not raising) a failure: the next pass tries again."""
+        try:
+            await self.watch()
+        except Exception:
+            log.exception("watch failed")
+
+    async def _watch_job(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.watch_safely()
+
     async def tick_safely(self) -> None:
         """Tick, logging (not raising) a failure: the next tick tries again."""
         try:
@@ -120,12 +140,16 @@ async def delivering(
     job = app.job_queue.run_repeating(
         delivery._tick_job, interval=rt.settings.tick_seconds, first=0.0, name="delivery-tick"
     )
+    watch_job = app.job_queue.run_repeating(
+        delivery._watch_job, interval=rt.settings.watch_seconds, first=1.0, name="delivery-watch"
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(delivery.dispatcher.run(stop), name="dispatcher")
     try:
         yield delivery
     finally:
         job.schedule_removal()
+        watch_job.schedule_removal()
         stop.set()
         await task
         await sender.close()

@@ -72,7 +72,6 @@ class SimulatedUser:
         Matching: exact label, then case-insensitive label, then a unique case-insensitive
         substring. Returns the CallbackQuery dict queued for the bot.
         """
-        state, chat = self._state, self._chat
         message = self._inline_target(message_id)
         button = _pick_button(
             [b for row in message.inline_keyboard["inline_keyboard"] for b in row],  # type: ignore[index]
@@ -84,7 +83,25 @@ class SimulatedUser:
             raise ValueError(
                 f"button {button['text']!r} opens {target}; tapping it sends the bot nothing"
             )
-        data = button["callback_data"]
+        return self._queue_callback(message, button["callback_data"], button["text"])
+
+    async def forge_tap(self, data: str, *, message_id: int | None = None) -> dict[str, Any]:
+        """Send callback data of our choosing, as a modified client could (no button needed).
+
+        Targets the newest bot message (or `message_id`); for testing that the bot never takes
+        callback data as proof of rights.
+        """
+        chat = self._chat
+        if message_id is None:
+            if not chat.messages:
+                raise LookupError(f"no bot message in chat {chat.id} to attach a callback to")
+            message = chat.messages[-1]
+        else:
+            message = self._inline_target(message_id)
+        return self._queue_callback(message, data, f"(forged) {data}")
+
+    def _queue_callback(self, message: SentMessage, data: str, label: str) -> dict[str, Any]:
+        state, chat = self._state, self._chat
         state.callback_counter += 1
         query_id = str(4_300_000_000_000_000_000 + state.callback_counter)
         state.callbacks[query_id] = PendingCallback(chat.id, message.message_id, data)
@@ -95,7 +112,7 @@ class SimulatedUser:
                 "user_tap",
                 self.first_name,
                 message.message_id,
-                button["text"],
+                label,
                 state.timestamp(),
                 data=data,
             )

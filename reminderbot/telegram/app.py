@@ -18,7 +18,7 @@ from telegram.ext import (
 from reminderbot.telegram.handlers import Handlers
 from reminderbot.telegram.runtime import Runtime
 
-COMMANDS = ("start", "calcium", "help", "settings", "stop")
+COMMANDS = ("start", "pain", "trend", "calcium", "help", "settings", "stop")
 
 
 def build_application(rt: Runtime, token: str) -> Application:
@@ -44,6 +44,8 @@ def register_handlers(app: Application, rt: Runtime) -> None:
     app.add_handler(CommandHandler("help", h.help, filters=private))
     app.add_handler(CommandHandler("settings", h.settings, filters=private))
     app.add_handler(CommandHandler("calcium", h.calcium, filters=private))
+    app.add_handler(CommandHandler("pain", h.pain, filters=private))
+    app.add_handler(CommandHandler("trend", h.trend, filters=private))
     app.add_handler(CommandHandler("stop", h.stop, filters=private))
     app.add_handler(CallbackQueryHandler(h.button))
     app.add_handler(MessageHandler(private & new_message & filters.COMMAND, h.unknown_command))

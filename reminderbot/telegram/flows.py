@@ -6,11 +6,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reminderbot.care.scores import parse_score
 from reminderbot.care.timezones import resolve_timezone
 from reminderbot.care.wall_time import format_time, parse_local_time, parse_time_range
 from reminderbot.services import subscriptions
-from reminderbot.store.models import PatientStatus, Person
-from reminderbot.telegram import prompts, reminders
+from reminderbot.store.models import CheckIn, PatientStatus, Person
+from reminderbot.telegram import checkin_flow, prompts, reminders
 from reminderbot.telegram.replies import Reply
 from reminderbot.telegram.runtime import Runtime
 
@@ -168,11 +169,20 @@ def clear_quiet_hours(rt: Runtime, person: Person, now: datetime) -> list[Reply]
     return [Reply(rt.text(person.language, "settings.quiet.cleared"))]
 
 
-def free_text(
+async def free_text(
     rt: Runtime, session: AsyncSession, person: Person, typed: str, now: datetime
 ) -> list[Reply]:
     """Route free text to the question the person is answering, if any."""
     awaiting = person.awaiting
+    if awaiting and awaiting.startswith(checkin_flow.AWAIT_PREFIX):
+        checkin = await session.get(CheckIn, int(awaiting.removeprefix(checkin_flow.AWAIT_PREFIX)))
+        if checkin is not None and checkin.answers.get("step") not in (None, "done"):
+            return await checkin_flow.typed(rt, session, person, checkin, typed, now)
+        person.awaiting = awaiting = None
+    if awaiting is None and person.patient is not None and not is_onboarding(person):
+        score = parse_score(typed)
+        if score is not None:
+            return await checkin_flow.typed_score(rt, session, person, score, now)
     if awaiting == AWAIT_TIMEZONE:
         return typed_timezone(rt, person, typed, now)
     if awaiting in (AWAIT_CHECKIN_TIME, AWAIT_MORNING_TIME):

@@ -11,10 +11,10 @@ from telegram.ext import ContextTypes
 
 from reminderbot.care.timezones import is_valid_timezone
 from reminderbot.delivery import callbacks
-from reminderbot.services import subscriptions
-from reminderbot.store.models import PatientStatus, Person
-from reminderbot.store.people import find_person
-from reminderbot.telegram import flows, prompts, reminders
+from reminderbot.services import alerts, subscriptions
+from reminderbot.store.models import CheckIn, PatientStatus, Person
+from reminderbot.store.people import add_audit, find_person
+from reminderbot.telegram import checkin_flow, flows, prompts, reminders, staff
 from reminderbot.telegram.replies import Reply, close_keyboard, send_replies
 from reminderbot.telegram.runtime import Runtime
 
@@ -123,6 +123,26 @@ class Handlers:
                 replies = reminders.ask_calcium(self.rt, person)
         await send_replies(update, context, replies)
 
+    async def pain(self, update: Update, context: Context) -> None:
+        """/pain: a check-in now, whatever the schedule."""
+        user = update.effective_user
+        assert user is not None
+        now = self.rt.clock.now()
+        async with self.rt.sessions.begin() as session:
+            person = await find_person(session, user.id)
+            if person is None or person.patient is None:
+                replies = [self._consent_needed(user)]
+            elif flows.is_onboarding(person):
+                replies = flows.current_step(self.rt, person)
+            else:
+                key = f"{reminders.PAIN_KEY_PREFIX}{person.id}:{int(now.timestamp())}"
+                replies = [checkin_flow.prompt_reply(self.rt, person, key)]
+        await send_replies(update, context, replies)
+
+    async def trend(self, update: Update, context: Context) -> None:
+        """/trend [patient id]: a chart of the last 30 days of pain scores."""
+        await staff.send_trend(self.rt, update, context)
+
     async def text(self, update: Update, context: Context) -> None:
         """Free text: the answer to the pending question, or a short helpful reply."""
         user, message = update.effective_user, update.effective_message
@@ -134,7 +154,7 @@ class Handlers:
             if person is None or person.patient is None:
                 replies = [self._consent_needed(user)]
             else:
-                replies = flows.free_text(self.rt, session, person, typed, now)
+                replies = await flows.free_text(self.rt, session, person, typed, now)
         log.info("text user=%d length=%d", user.id, len(typed))
         await send_replies(update, context, replies)
 
@@ -188,11 +208,7 @@ class Handlers:
                     *flows.first_step(self.rt, person),
                 ]
             elif (parsed := callbacks.parse(data)) is not None:
-                replies = (
-                    await reminders.answer_button(self.rt, session, person, parsed, now)
-                    if person is not None
-                    else None
-                ) or []
+                replies = await self._scheduled_button(session, user, person, parsed, now)
             else:
                 replies = self._button_replies(session, user, person, data, now)
         log.info("button user=%d action=%s handled=%s", user.id, data.split(":")[0], bool(replies))
@@ -204,6 +220,35 @@ class Handlers:
             locale = self._locale_for(user, person)
             await query.answer(self.rt.text(locale, "common.stale_button"))
             await close_keyboard(update)
+
+    async def _scheduled_button(
+        self,
+        session: AsyncSession,
+        user: User,
+        person: Person | None,
+        data: callbacks.ButtonData,
+        now: datetime,
+    ) -> list[Reply]:
+        """Buttons on scheduled messages, check-in questions and alerts."""
+        if data.action == alerts.ACK:
+            return await staff.acknowledge_alert(self.rt, session, user, person, data.key, now)
+        if person is None or person.patient is None:
+            return []
+        if data.action == checkin_flow.STEP:
+            checkin = await session.get(CheckIn, int(data.key)) if data.key.isdigit() else None
+            if checkin is None or checkin.patient_id != person.id:
+                add_audit(
+                    session,
+                    at=now,
+                    action="refused:checkin_button",
+                    actor_telegram_id=user.id,
+                    details={"checkin": data.key},
+                )
+                return []
+            return (
+                await checkin_flow.answer(self.rt, session, person, checkin, data.value, now) or []
+            )
+        return await reminders.answer_button(self.rt, session, person, data, now) or []
 
     def _button_replies(
         self, session: AsyncSession, user: User, person: Person | None, data: str, now: datetime

@@ -13,14 +13,17 @@ from reminderbot.care.calcium import CalciumParseError, assess_calcium, parse_ca
 from reminderbot.care.recurrence import resolve_local
 from reminderbot.delivery import callbacks
 from reminderbot.delivery.outbox import Message, enqueue
-from reminderbot.store.models import Alert, CalciumResult, CheckIn, OutboxDelivery, Person
+from reminderbot.services import checkins
+from reminderbot.store.models import Alert, CalciumResult, OutboxDelivery, Person
 from reminderbot.store.people import add_audit
+from reminderbot.telegram import checkin_flow
 from reminderbot.telegram.replies import Reply
 from reminderbot.telegram.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 AWAIT_CALCIUM = "calcium_value"
+PAIN_KEY_PREFIX = "pain:"
 
 
 async def owned_delivery(session: AsyncSession, person: Person, key: str) -> OutboxDelivery | None:
@@ -35,6 +38,13 @@ async def answer_button(
     rt: Runtime, session: AsyncSession, person: Person, data: callbacks.ButtonData, now: datetime
 ) -> list[Reply] | None:
     """Handle a tap on a scheduled message; None when it is not this person's to press."""
+    if data.action == callbacks.CHECKIN and data.key.startswith(PAIN_KEY_PREFIX):
+        # An on-demand prompt (/pain) names its patient; only that patient may answer it.
+        if data.key.split(":")[1] != str(person.id) or not _is_score(data.value):
+            return None
+        return await _begin_checkin(
+            rt, session, person, data.key, "on_demand", None, int(data.value), now
+        )
     row = await owned_delivery(session, person, data.key)
     if row is None:
         add_audit(
@@ -46,8 +56,11 @@ async def answer_button(
         )
         return None
     locale = person.language
-    if data.action == callbacks.CHECKIN and data.value.isdigit() and int(data.value) <= 10:
-        return await _record_score(rt, session, person, row, int(data.value), now)
+    if data.action == callbacks.CHECKIN and _is_score(data.value):
+        prompted = row.sent_at or row.not_before
+        return await _begin_checkin(
+            rt, session, person, data.key, row.kind, prompted, int(data.value), now
+        )
     if data.action == callbacks.SNOOZE_HOUR:
         await _repeat_later(session, person, row, now + timedelta(hours=1), now)
         return [Reply(rt.text(locale, "delivery.snooze.hour_done"))]
@@ -69,30 +82,33 @@ async def answer_button(
     return None
 
 
-async def _record_score(
+def _is_score(value: str) -> bool:
+    return value.isdigit() and int(value) <= 10
+
+
+async def _begin_checkin(
     rt: Runtime,
     session: AsyncSession,
     person: Person,
-    row: OutboxDelivery,
+    key: str,
+    source: str,
+    prompted_at: datetime | None,
     score: int,
     now: datetime,
 ) -> list[Reply]:
-    existing = await session.scalar(select(CheckIn).where(CheckIn.prompt_key == row.unique_key))
-    if existing is not None:
+    # A late tap on an old prompt still counts, once; a double tap finds the check-in made.
+    if await checkins.by_prompt(session, key) is not None:
         return [Reply(rt.text(person.language, "delivery.checkin.already"))]
-    session.add(
-        CheckIn(
-            patient_id=person.id,
-            source="scheduled",
-            prompt_key=row.unique_key,
-            prompted_at=row.sent_at or row.not_before,
-            answered_at=now,
-            score=score,
-            answers={"now": score},
-        )
+    return await checkin_flow.begin(
+        rt,
+        session,
+        person,
+        prompt_key=key,
+        source=source,
+        prompted_at=prompted_at or now,
+        score=score,
+        now=now,
     )
-    log.info("checkin answered person=%d delivery=%d", person.id, row.id)
-    return [Reply(rt.text(person.language, "delivery.checkin.recorded", score=score))]
 
 
 def _same_time_tomorrow(person: Person, row: OutboxDelivery, now: datetime) -> datetime:

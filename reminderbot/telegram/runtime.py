@@ -8,12 +8,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reminderbot.care.calcium import CalciumRanges
+from reminderbot.care.escalation import EscalationRules
 from reminderbot.care.programs import Program
 from reminderbot.clock import Clock
 from reminderbot.config import Settings
 from reminderbot.content import Catalog
 from reminderbot.content.programs import DEFAULT_PROGRAM
 from reminderbot.content.tips import TipLibrary
+from reminderbot.services.alerts import AlertContext
 
 
 @dataclass
@@ -28,6 +30,19 @@ class Runtime:
     suggested_timezones: tuple[str, ...]
     tips: TipLibrary
     calcium_ranges: CalciumRanges
+    escalation: EscalationRules
+
+    @property
+    def alert_context(self) -> AlertContext:
+        """What alert texts need: the catalog, the contact numbers, the coordinators."""
+        return AlertContext(
+            catalog=self.catalog,
+            common={
+                "emergency_number": self.settings.emergency_number,
+                "care_team_contact": self.settings.care_team_contact,
+            },
+            coordinator_ids=self.settings.coordinator_ids,
+        )
 
     @property
     def default_program(self) -> Program:

@@ -10,7 +10,18 @@ import yaml
 from reminderbot.paths import messages_dir
 
 PACKAGE = Path(__file__).resolve().parents[2] / "reminderbot"
-NAMESPACES = ("onboarding", "settings", "common", "schedule", "delivery", "calcium")
+NAMESPACES = (
+    "onboarding",
+    "settings",
+    "common",
+    "schedule",
+    "delivery",
+    "calcium",
+    "alert",
+    "trend",
+    "checkin",
+    "advice",
+)
 LITERAL = re.compile(r"""["']((?:""" + "|".join(NAMESPACES) + r""")\.[a-z0-9_.]*)(\{)?""")
 
 

@@ -58,8 +58,9 @@ class Harness:
             await self._delivery.dispatcher.sender.close()
 
     async def deliver(self) -> None:
-        """One tick at the clock's time, then send everything that is ready."""
+        """One tick and one watch pass at the clock's time, then send everything ready."""
         await self.delivery.tick()
+        await self.delivery.watch()
         await self.delivery.dispatcher.drain(timeout=20)
 
     async def run_until(self, until: datetime, step: timedelta) -> None:

@@ -58,7 +58,7 @@ async def test_full_onboarding_from_start_to_summary(harness: Harness) -> None:
 async def test_commands_are_registered(harness: Harness) -> None:
     await harness.sandbox.wait_for(lambda s: s.commands, timeout=5)
     names = [c["command"] for c in harness.sandbox.commands]
-    assert names == ["start", "calcium", "help", "settings", "stop"]
+    assert names == ["start", "pain", "trend", "calcium", "help", "settings", "stop"]
 
 
 async def test_wrong_time_zone_gets_kind_retry(harness: Harness) -> None:

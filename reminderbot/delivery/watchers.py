@@ -1,0 +1,181 @@
+"""Periodic checks beside the tick: emergency alerts not yet acknowledged, and silence."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import distinct, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+from reminderbot.care.escalation import EscalationRules
+from reminderbot.delivery.outbox import Message, enqueue
+from reminderbot.services import alerts, checkins
+from reminderbot.services.alerts import AlertContext
+from reminderbot.store.audience import caregivers, coordinators
+from reminderbot.store.models import (
+    DeliveryState,
+    OutboxDelivery,
+    PatientProfile,
+    PatientStatus,
+    Person,
+)
+
+log = logging.getLogger(__name__)
+
+# Prompts older than this are not looked at again: their silence has been dealt with.
+LOOKBACK = timedelta(days=2)
+
+
+@dataclass
+class WatchReport:
+    """What one pass queued."""
+
+    alert_repeats: int = 0
+    nudges: int = 0
+    silence_notices: int = 0
+
+
+async def watch(
+    sessions: async_sessionmaker[AsyncSession],
+    ctx: AlertContext,
+    rules: EscalationRules,
+    now: datetime,
+) -> WatchReport:
+    """Repeat unacknowledged emergencies, nudge silent patients, tell the team about silence."""
+    report = WatchReport()
+    async with sessions.begin() as session:
+        report.alert_repeats = await alerts.repeat_unacknowledged(
+            session, ctx, now, timedelta(minutes=rules.alert_repeat_minutes)
+        )
+        report.nudges = await _nudge(session, ctx, rules, now)
+        report.silence_notices = await _silence(session, ctx, rules, now)
+    if report.alert_repeats or report.nudges or report.silence_notices:
+        log.info(
+            "watch repeats=%d nudges=%d silence=%d",
+            report.alert_repeats,
+            report.nudges,
+            report.silence_notices,
+        )
+    return report
+
+
+async def _unanswered_prompts(
+    session: AsyncSession, now: datetime, older_than: timedelta
+) -> list[OutboxDelivery]:
+    stmt = (
+        select(OutboxDelivery)
+        .join(PatientProfile, PatientProfile.person_id == OutboxDelivery.recipient_id)
+        .where(
+            OutboxDelivery.kind.in_(checkins.PROMPT_KINDS),
+            OutboxDelivery.state == DeliveryState.SENT,
+            OutboxDelivery.sent_at <= now - older_than,
+            OutboxDelivery.sent_at >= now - older_than - LOOKBACK,
+            PatientProfile.status == PatientStatus.ACTIVE,
+        )
+    )
+    rows = list((await session.scalars(stmt)).all())
+    return [
+        r
+        for r in rows
+        if "~" not in r.unique_key and await checkins.by_prompt(session, r.unique_key) is None
+    ]
+
+
+async def _nudge(
+    session: AsyncSession, ctx: AlertContext, rules: EscalationRules, now: datetime
+) -> int:
+    """One gentle nudge per unanswered check-in, nudge_after_hours after it was sent."""
+    prompts = await _unanswered_prompts(session, now, timedelta(hours=rules.nudge_after_hours))
+    messages = []
+    for prompt in prompts:
+        person = await session.get(Person, prompt.recipient_id)
+        if person is None:
+            continue
+        messages.append(
+            Message(
+                chat_id=person.chat_id,
+                recipient_id=person.id,
+                kind="reminder",
+                unique_key=f"nudge:{prompt.unique_key}",
+                payload={
+                    "text": ctx.catalog.text(person.language, "alert.silence.nudge", **ctx.common),
+                    "buttons": [],
+                },
+                not_before=now,
+            )
+        )
+    await enqueue(session, messages, now)
+    return len(messages)
+
+
+async def _silence(
+    session: AsyncSession, ctx: AlertContext, rules: EscalationRules, now: datetime
+) -> int:
+    """After K unanswered check-ins in a row, tell caregivers and coordinators once."""
+    k = rules.missed_in_a_row
+    overdue = timedelta(hours=rules.nudge_after_hours)
+    candidates = await session.scalars(
+        select(distinct(OutboxDelivery.recipient_id)).where(
+            OutboxDelivery.kind.in_(checkins.PROMPT_KINDS),
+            OutboxDelivery.state.in_([DeliveryState.SENT, DeliveryState.MISSED]),
+            OutboxDelivery.not_before <= now - overdue,
+            OutboxDelivery.not_before >= now - overdue - LOOKBACK,
+        )
+    )
+    messages = []
+    for patient_id in candidates.all():
+        recent = list(
+            (
+                await session.scalars(
+                    select(OutboxDelivery)
+                    .where(
+                        OutboxDelivery.recipient_id == patient_id,
+                        OutboxDelivery.kind.in_(checkins.PROMPT_KINDS),
+                        OutboxDelivery.state.in_([DeliveryState.SENT, DeliveryState.MISSED]),
+                        OutboxDelivery.not_before <= now - overdue,
+                    )
+                    .order_by(OutboxDelivery.not_before.desc())
+                    .limit(k)
+                )
+            ).all()
+        )
+        if len(recent) < k:
+            continue
+        if any([await checkins.by_prompt(session, r.unique_key) for r in recent]):
+            continue
+        patient = await session.get(Person, patient_id, options=[selectinload(Person.patient)])
+        if patient is None or patient.patient is None:
+            continue
+        if patient.patient.status != PatientStatus.ACTIVE:
+            continue
+        team = [
+            *await coordinators(session, ctx.coordinator_ids),
+            *await caregivers(session, patient.id),
+        ]
+        for member in team:
+            messages.append(
+                Message(
+                    chat_id=member.chat_id,
+                    recipient_id=member.person_id,
+                    kind="notice",
+                    # One notice per run of silence: keyed by its newest unanswered prompt.
+                    unique_key=f"silence:{recent[0].unique_key}:{member.chat_id}",
+                    payload={
+                        "text": ctx.catalog.text(
+                            member.language,
+                            "alert.silence.notice",
+                            patient_name=patient.display_name or "—",
+                            patient_id=patient.id,
+                            count=k,
+                            **ctx.common,
+                        ),
+                        "buttons": [],
+                    },
+                    not_before=now,
+                )
+            )
+    await enqueue(session, messages, now)
+    return len(messages)

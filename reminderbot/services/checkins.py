@@ -1,0 +1,116 @@
+"""Check-ins in the database: history, open prompts, new check-ins, sooner follow-ups."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reminderbot.care.escalation import PastCheckIn
+from reminderbot.store.models import (
+    CheckIn,
+    DeliveryState,
+    OutboxDelivery,
+    Person,
+    Schedule,
+    ScheduleKind,
+)
+
+PROMPT_KINDS = ("checkin", "followup")
+
+
+async def past_checkins(
+    session: AsyncSession, patient_id: int, now: datetime, days: int = 30
+) -> list[PastCheckIn]:
+    """Answered check-ins of the last `days` days, oldest first."""
+    stmt = (
+        select(CheckIn)
+        .where(
+            CheckIn.patient_id == patient_id,
+            CheckIn.score.is_not(None),
+            CheckIn.answered_at >= now - timedelta(days=days),
+        )
+        .order_by(CheckIn.answered_at)
+    )
+    return [
+        PastCheckIn(
+            at=c.answered_at or c.prompted_at,
+            score=int(c.score or 0),
+            worsened=bool(c.answers.get("worsened", False)),
+        )
+        for c in (await session.scalars(stmt)).all()
+        if c.answers.get("step") == "done"
+    ]
+
+
+async def by_prompt(session: AsyncSession, prompt_key: str) -> CheckIn | None:
+    """The check-in that answers a prompt, if any."""
+    return await session.scalar(select(CheckIn).where(CheckIn.prompt_key == prompt_key))
+
+
+def base_key(unique_key: str) -> str:
+    """The prompt a (possibly snoozed) copy belongs to."""
+    return unique_key.split("~", 1)[0]
+
+
+async def open_prompt(
+    session: AsyncSession, person: Person, now: datetime, within: timedelta
+) -> OutboxDelivery | None:
+    """The newest check-in prompt sent to this person recently that is still unanswered."""
+    stmt = (
+        select(OutboxDelivery)
+        .where(
+            OutboxDelivery.recipient_id == person.id,
+            OutboxDelivery.kind.in_(PROMPT_KINDS),
+            OutboxDelivery.state == DeliveryState.SENT,
+            OutboxDelivery.sent_at >= now - within,
+        )
+        .order_by(OutboxDelivery.sent_at.desc())
+        .limit(5)
+    )
+    for row in (await session.scalars(stmt)).all():
+        if await by_prompt(session, base_key(row.unique_key)) is None:
+            return row
+    return None
+
+
+def start(
+    session: AsyncSession,
+    person: Person,
+    *,
+    prompt_key: str,
+    source: str,
+    prompted_at: datetime,
+    score: int,
+    now: datetime,
+) -> CheckIn:
+    """Create the check-in with its first answer (the score now)."""
+    checkin = CheckIn(
+        patient_id=person.id,
+        source=source,
+        prompt_key=prompt_key,
+        prompted_at=prompted_at,
+        answered_at=now,
+        score=score,
+        answers={"now": score},
+    )
+    session.add(checkin)
+    return checkin
+
+
+def schedule_followup(person: Person, now: datetime, hours: float) -> Schedule:
+    """A one-off check-in sooner than usual, after a worrying answer."""
+    assert person.patient is not None
+    at = now + timedelta(hours=hours)
+    schedule = Schedule(
+        kind=ScheduleKind.FOLLOWUP,
+        rule={"type": "once", "at": at.isoformat()},
+        local_times=["00:00"],
+        next_fire_at=at,
+        active=True,
+        created_at=now,
+        updated_at=now,
+    )
+    person.patient.schedules.append(schedule)
+    return schedule
