@@ -108,9 +108,7 @@ def parse_rule(data: Any) -> Rule:
         if at.tzinfo is None:
             raise RuleError("once rule 'at' needs a UTC offset, e.g. 2026-12-01T09:00:00+00:00")
         return Rule("once", at=at.astimezone(UTC))
-    raise RuleError(
-        f"rule type {kind!r} is not one of daily, weekly, interval, before_dates, once"
-    )
+    raise RuleError(f"rule type {kind!r} is not one of daily, weekly, interval, before_dates, once")
 
 
 def _parse_before_dates(data: dict[str, Any]) -> Rule:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from reminderbot.content.calcium_rules import load_calcium_ranges
+from reminderbot.content.escalation_rules import load_escalation_rules
 from reminderbot.content.problems import Problem, ProblemList, error
 from reminderbot.content.programs import (
     ContentDataError,
@@ -38,6 +39,7 @@ def check_all(root: Path | None = None, strict_review: bool = False) -> tuple[st
         *_data_problem(load_programs, root),
         *_data_problem(load_suggested_timezones, root),
         *_data_problem(load_calcium_ranges, root),
+        *_data_problem(load_escalation_rules, root),
         *check_tips(root, strict_review=strict_review),
     ]
     problems = ProblemList(

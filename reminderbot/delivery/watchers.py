@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
@@ -118,7 +118,9 @@ async def _silence(
     k = rules.missed_in_a_row
     overdue = timedelta(hours=rules.nudge_after_hours)
     candidates = await session.scalars(
-        select(distinct(OutboxDelivery.recipient_id)).where(
+        select(OutboxDelivery.recipient_id)
+        .distinct()
+        .where(
             OutboxDelivery.kind.in_(checkins.PROMPT_KINDS),
             OutboxDelivery.state.in_([DeliveryState.SENT, DeliveryState.MISSED]),
             OutboxDelivery.not_before <= now - overdue,

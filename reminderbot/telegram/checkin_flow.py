@@ -188,7 +188,11 @@ async def _advance(
         return await finish(rt, session, person, checkin, now)
     answers["step"] = plan[index]
     checkin.answers = answers
-    return [_question(rt, person, checkin)]
+    replies = [_question(rt, person, checkin)]
+    if plan[index].startswith("flag:") and not plan[index - 1].startswith("flag:"):
+        # The safety questions come as a group; a word of why makes them less alarming.
+        replies.insert(0, Reply(rt.text(person.language, "checkin.screen_intro")))
+    return replies
 
 
 async def typed_score(

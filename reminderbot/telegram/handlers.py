@@ -135,7 +135,9 @@ class Handlers:
             elif flows.is_onboarding(person):
                 replies = flows.current_step(self.rt, person)
             else:
-                key = f"{reminders.PAIN_KEY_PREFIX}{person.id}:{int(now.timestamp())}"
+                # The command's message id makes each /pain its own prompt, even within a second.
+                message_id = update.effective_message.message_id if update.effective_message else 0
+                key = f"{reminders.PAIN_KEY_PREFIX}{person.id}:{int(now.timestamp())}:{message_id}"
                 replies = [checkin_flow.prompt_reply(self.rt, person, key)]
         await send_replies(update, context, replies)
 

@@ -177,7 +177,8 @@ async def send_trend(rt: Runtime, update: Update, context: ContextTypes.DEFAULT_
     png = await asyncio.to_thread(render_trend_png, points, alert_times, now, zone, labels)
     summary = summarize(points, now)
     caption = _summary_text(rt, locale, summary, len(alert_times))
-    await context.bot.send_photo(chat.id, InputFile(png, filename="trend.png"), caption=caption)
+    photo = InputFile(png, filename="pain-chart.png")
+    await context.bot.send_photo(chat.id, photo, caption=caption)
 
 
 def _summary_text(rt: Runtime, locale: str, summary: object, alert_count: int) -> str:

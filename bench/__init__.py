@@ -1,0 +1,1 @@
+"""Benchmarks of the delivery engine: `python -m bench.<name> --help` (see bench/README.md)."""

@@ -1,0 +1,107 @@
+"""Paced: a tip wave against the emulator enforcing Telegram's limits, at the default Limits().
+
+`python -m bench.paced [--patients 10000] [--db sqlite|postgres|both]`
+
+The emulator (a separate process) allows 30 messages/s overall and 1/s per chat and answers
+429 beyond that; the bot runs at its defaults (30/s overall, 1/s per private chat). Reports
+the sustained rate the emulator accepted, messages / (last send - first send), and the 429s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+from bench.common import (
+    EmulatorProcess,
+    Figure,
+    Target,
+    add_database_args,
+    backends,
+    outbox_states,
+    print_header,
+    print_table,
+    say,
+    setup_logging,
+    throwaway_database,
+    work_folder,
+)
+from bench.wave import running_wave
+from reminderbot.delivery.pacing import Limits
+
+DEFAULT_PATIENTS = 10_000
+SMOKE_PATIENTS = 60
+TELEGRAM_RATE = 30.0
+TARGET_RATE = Target(">=", 28.5)
+TARGET_429 = Target("==", 0)
+
+
+async def run_one(backend: str, args: argparse.Namespace, folder: Path) -> None:
+    """One paced wave on one database; prints its table."""
+    n = args.patients
+    say(
+        f"paced ({backend}): {n:,} messages at Telegram's 30/s take about "
+        f"{n / TELEGRAM_RATE / 60:.1f} minutes (plus seeding and planning) ..."
+    )
+    with throwaway_database(backend, args.postgres_url, folder) as url:
+        async with EmulatorProcess(folder, flood_limits=True) as emulator:
+            async with running_wave(url, emulator.api_root, n, Limits()) as wave:
+                started = time.perf_counter()
+                done = await wave.wait_settled(n, timeout=n / 20 + 120)
+                wall = time.perf_counter() - started
+                dispatch = wave.delivery.dispatcher.stats
+            stats = await emulator.stats()
+            states = await outbox_states(wave.rt.sessions)
+    span = (stats.last or 0) - (stats.first or 0)
+    rate = stats.accepted / span if span > 0 else None
+    not_sent = {k: v for k, v in states.items() if k != "sent"}
+    print_table(
+        f"paced: {backend}, emulator with flood limits, bot at Limits()",
+        [
+            Figure("patients (tips due this minute)", n),
+            Figure("tick: planning time", wave.tick_s, "s", digits=2),
+            Figure("wave wall time after the tick", wall, "s"),
+            Figure("messages accepted by the emulator", stats.accepted),
+            Figure("first to last accepted send", span, "s"),
+            Figure("sustained rate (msgs / (last - first))", rate, "msg/s", TARGET_RATE, 2),
+            Figure("429s sent by the emulator", stats.counters.get("429", 0), "", TARGET_429),
+            Figure("most sends in any 1 s window", stats.max_per_second, "", Target("<=", 30)),
+            Figure("429s seen by the dispatcher", dispatch.rate_limited),
+            Figure("rows sent / not sent", f"{states.get('sent', 0):,} / {not_sent or 0}"),
+            Figure("finished within the timeout", "yes" if done else "NO"),
+        ],
+    )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(prog="python -m bench.paced", description=__doc__)
+    parser.add_argument("--patients", type=int, default=DEFAULT_PATIENTS)
+    parser.add_argument("--smoke", action="store_true", help=f"{SMOKE_PATIENTS} patients")
+    add_database_args(parser)
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.patients = SMOKE_PATIENTS
+    return args
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    """Run the wave on each requested database."""
+    print_header("paced")
+    with work_folder() as folder:
+        for backend in backends(args.db):
+            await run_one(backend, args, folder)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    setup_logging()
+    return asyncio.run(main_async(parse_args(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

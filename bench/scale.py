@@ -1,0 +1,227 @@
+"""Scale: 100,000 patients on the default program; start-up, memory and the idle tick.
+
+`python -m bench.scale [--patients 100000] [--db sqlite|postgres|both]`
+
+Every patient gets the default program's three schedules (check-in daily 18:00, tip weekly
+mon/wed/fri 09:00, calcium every 28 days 09:00) with next fire instants spread evenly over the
+coming week, the first an hour from now: nothing is due while the benchmark runs. A fresh
+process (bench/startup_probe.py) then starts like the bot: imports, `open_runtime` (database
+check and migration, catalog and tips), `Delivery(...)`, and a first tick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    FIRST_CHAT,
+    REPO_ROOT,
+    TIP_RULE,
+    TOKEN,
+    Figure,
+    Target,
+    add_database_args,
+    backends,
+    bench_settings,
+    percentile,
+    print_header,
+    print_table,
+    say,
+    setup_logging,
+    throwaway_database,
+    utc_now,
+    work_folder,
+)
+from reminderbot.bootstrap import open_runtime
+from reminderbot.store.bulk_seed import SeedSchedule, seed_patients
+
+DEFAULT_PATIENTS = 100_000
+SMOKE_PATIENTS = 600
+# Patients are seeded in groups that share next fire instants; 168 groups = one per hour.
+GROUPS = 168
+FIRST_FIRE = timedelta(hours=1)
+SPREAD = timedelta(days=7) - FIRST_FIRE
+PROGRAM: list[tuple[str, dict[str, Any], str]] = [
+    ("checkin", {"type": "daily"}, "18:00"),
+    ("tip", TIP_RULE, "09:00"),
+    ("calcium", {"type": "interval", "every": 28, "unit": "days"}, "09:00"),
+]
+TARGET_STARTUP = Target("<", 3.0)
+TARGET_RSS = Target("<", 150)
+TARGET_TICK_MS = Target("<", 5.0)
+
+
+def fire_instant(now: datetime, group: int, item: int) -> datetime:
+    """The next fire instant of schedule `item` of the patients in `group`."""
+    slot = group * len(PROGRAM) + item
+    return now + FIRST_FIRE + SPREAD * slot / (GROUPS * len(PROGRAM))
+
+
+async def seed_program(database_url: str, patients: int) -> float:
+    """Migrate, then seed `patients` with the default program's schedules; seconds taken."""
+    settings = bench_settings("http://127.0.0.1:9", database_url)
+    async with open_runtime(settings) as rt:
+        now = utc_now()
+        per_group = math.ceil(patients / GROUPS)
+        started = time.perf_counter()
+        for group in range(GROUPS):
+            first = group * per_group
+            count = min(per_group, patients - first)
+            if count <= 0:
+                break
+            schedules = [
+                SeedSchedule(kind, rule, [at], fire_instant(now, group, item))
+                for item, (kind, rule, at) in enumerate(PROGRAM)
+            ]
+            await seed_patients(
+                rt.sessions, count, now, schedules, first_user_id=FIRST_CHAT + first
+            )
+        return time.perf_counter() - started
+
+
+async def start_probe(
+    database_url: str, ticks: int
+) -> tuple[float, dict[str, Any], dict[str, Any]]:
+    """Spawn a fresh probe process; return (spawn-to-ready seconds, ready record, ticks record)."""
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.startup_probe",
+        "--database-url",
+        database_url,
+        "--token",
+        TOKEN,
+        "--ticks",
+        str(ticks),
+        cwd=REPO_ROOT,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    records: dict[str, dict[str, Any]] = {}
+    startup = 0.0
+    try:
+        async with asyncio.timeout(300):
+            while line := await process.stdout.readline():
+                record = json.loads(line)
+                if record["event"] == "ready":
+                    startup = time.perf_counter() - started
+                records[record["event"]] = record
+            _, stderr = await process.communicate()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    if process.returncode != 0 or "ready" not in records:
+        raise RuntimeError(f"the start-up probe failed: {stderr.decode(errors='replace')[-3000:]}")
+    return startup, records["ready"], records.get("ticks", {"durations": [], "queued": 0})
+
+
+async def run_one(backend: str, args: argparse.Namespace, folder: Path) -> None:
+    """Seed one database, then measure fresh starts and idle ticks; prints its table."""
+    n = args.patients
+    say(f"scale ({backend}): seeding {n:,} patients x {len(PROGRAM)} schedules ...")
+    with throwaway_database(backend, args.postgres_url, folder) as url:
+        seed_s = await seed_program(url, n)
+        say(f"scale ({backend}): seeded in {seed_s:.1f}s; {args.starts} fresh starts ...")
+        runs = []
+        for index in range(args.starts):
+            ticks = args.ticks if index == args.starts - 1 else 0
+            runs.append(await start_probe(url, ticks))
+    startups = [startup for startup, _, _ in runs]
+    ready = [record for _, record, _ in runs]
+    median_run = ready[startups.index(sorted(startups)[(len(startups) - 1) // 2])]
+    ticks = runs[-1][2]
+    durations_ms = [d * 1000 for d in ticks["durations"]]
+    has = bool(durations_ms)
+    due = sum(r["queued"] for r in ready) + ticks["queued"]
+    print_table(
+        f"scale: {backend}, {n:,} patients, {n * len(PROGRAM):,} schedules",
+        [
+            Figure("seeding (not a target)", seed_s, "s"),
+            Figure(
+                f"start-up, spawn to first tick done (median of {len(startups)})",
+                statistics.median(startups),
+                "s",
+                TARGET_STARTUP,
+                2,
+            ),
+            Figure("start-up, slowest", max(startups), "s", digits=2),
+            Figure(
+                "  imports (reminderbot, PTB, SQLAlchemy)", median_run["imports_s"], "s", digits=2
+            ),
+            Figure(
+                "  open_runtime (check, migrate, content)",
+                median_run["open_runtime_s"],
+                "s",
+                digits=2,
+            ),
+            Figure("  Delivery(...)", median_run["delivery_s"] * 1000, "ms", digits=1),
+            Figure("  first tick", median_run["first_tick_s"] * 1000, "ms", digits=1),
+            Figure(
+                "RSS after start-up (VmRSS, largest)",
+                max(r["rss_mb"] for r in ready),
+                "MB",
+                TARGET_RSS,
+            ),
+            Figure(
+                f"idle tick p50 ({len(durations_ms)} ticks)",
+                percentile(durations_ms, 50) if has else None,
+                "ms",
+                digits=2,
+            ),
+            Figure(
+                "idle tick p99",
+                percentile(durations_ms, 99) if has else None,
+                "ms",
+                TARGET_TICK_MS,
+                2,
+            ),
+            Figure("idle tick max", max(durations_ms) if has else None, "ms", digits=2),
+            Figure("messages queued by those ticks (expect 0)", due),
+        ],
+    )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__)
+    parser.add_argument("--patients", type=int, default=DEFAULT_PATIENTS)
+    parser.add_argument("--starts", type=int, default=3, help="fresh processes to start")
+    parser.add_argument("--ticks", type=int, default=50, help="idle ticks to time")
+    parser.add_argument("--smoke", action="store_true", help=f"{SMOKE_PATIENTS} patients")
+    add_database_args(parser)
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.patients, args.starts, args.ticks = SMOKE_PATIENTS, 1, 10
+    return args
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    """Run on each requested database."""
+    print_header("scale")
+    with work_folder() as folder:
+        for backend in backends(args.db):
+            await run_one(backend, args, folder)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    setup_logging()
+    return asyncio.run(main_async(parse_args(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
