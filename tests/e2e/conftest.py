@@ -141,4 +141,8 @@ async def harness(db_url: str, clock: FakeClock) -> AsyncIterator[Harness]:
         open_runtime(e2e_settings(sandbox.api_root, db_url), clock) as rt,
         polling(build_application(rt, TOKEN), rt, poll_timeout=5) as app,
     ):
-        yield Harness(rt=rt, sandbox=sandbox, clock=clock, app=app)
+        harness = Harness(rt=rt, sandbox=sandbox, clock=clock, app=app)
+        try:
+            yield harness
+        finally:
+            await harness.close()

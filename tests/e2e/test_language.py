@@ -53,7 +53,11 @@ async def bilingual(tmp_path: Path, db_url: str, clock: FakeClock) -> AsyncItera
             open_runtime(settings, clock) as rt,
             polling(build_application(rt, TOKEN), rt, poll_timeout=5) as app,
         ):
-            yield Harness(rt=rt, sandbox=sandbox, clock=clock, app=app)
+            harness = Harness(rt=rt, sandbox=sandbox, clock=clock, app=app)
+            try:
+                yield harness
+            finally:
+                await harness.close()
 
 
 async def test_language_preselected_from_telegram_and_changeable(bilingual: Harness) -> None:
