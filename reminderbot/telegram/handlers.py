@@ -34,6 +34,15 @@ class Handlers:
             return person.language
         return self.rt.catalog.resolve_locale(user.language_code)
 
+    async def _reply_text(self, update: Update, context: Context, key: str) -> None:
+        """Answer with one catalog text in the asking person's language."""
+        user = update.effective_user
+        assert user is not None
+        async with self.rt.sessions() as session:
+            person = await find_person(session, user.id)
+        locale = self._locale_for(user, person)
+        await send_replies(update, context, [Reply(self.rt.text(locale, key))])
+
     def _consent_needed(self, user: User) -> Reply:
         return Reply(self.rt.text(self._locale_for(user, None), "onboarding.consent.needed"))
 
@@ -65,12 +74,7 @@ class Handlers:
 
     async def help(self, update: Update, context: Context) -> None:
         """/help: what the bot can do, with the deployment's contact numbers."""
-        user = update.effective_user
-        assert user is not None
-        async with self.rt.sessions() as session:
-            person = await find_person(session, user.id)
-        locale = self._locale_for(user, person)
-        await send_replies(update, context, [Reply(self.rt.text(locale, "common.help"))])
+        await self._reply_text(update, context, "common.help")
 
     async def settings(self, update: Update, context: Context) -> None:
         """/settings: current values with a button for each."""
@@ -162,21 +166,11 @@ class Handlers:
 
     async def unknown_command(self, update: Update, context: Context) -> None:
         """A command the bot does not have."""
-        user = update.effective_user
-        assert user is not None
-        async with self.rt.sessions() as session:
-            person = await find_person(session, user.id)
-        locale = self._locale_for(user, person)
-        await send_replies(update, context, [Reply(self.rt.text(locale, "common.unknown_command"))])
+        await self._reply_text(update, context, "common.unknown_command")
 
     async def not_text(self, update: Update, context: Context) -> None:
         """Stickers, photos, voice notes: the bot reads text only."""
-        user = update.effective_user
-        assert user is not None
-        async with self.rt.sessions() as session:
-            person = await find_person(session, user.id)
-        locale = self._locale_for(user, person)
-        await send_replies(update, context, [Reply(self.rt.text(locale, "common.not_text"))])
+        await self._reply_text(update, context, "common.not_text")
 
     async def group_message(self, update: Update, context: Context) -> None:
         """Commands in a group: health talk belongs in a private chat."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 VALID_TOKEN = "123456:TEST-token-for-the-sandbox-000000"
@@ -36,3 +39,27 @@ def run_cli(
         stdin=subprocess.DEVNULL,
         check=False,
     )
+
+
+@asynccontextmanager
+async def cli_process(
+    tmp_path: Path, command: str, **settings: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """Start `python -m reminderbot COMMAND` in the background; kill it if still running."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "reminderbot",
+        command,
+        cwd=tmp_path,
+        env=clean_env(tmp_path, **settings),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.communicate()

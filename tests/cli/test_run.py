@@ -5,15 +5,13 @@ from __future__ import annotations
 import asyncio
 import signal
 import socket
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import httpx
 
 from reminderbot.sandbox import BotApiSandbox
-from tests.cli.helpers import VALID_TOKEN, clean_env
+from tests.cli.helpers import VALID_TOKEN, cli_process
 
 SECRET = "webhook-secret_123"
 PRIVATE_TEXT = "my back hurts terribly tonight"
@@ -25,35 +23,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@asynccontextmanager
-async def bot_process(
+def bot_process(
     tmp_path: Path, sandbox: BotApiSandbox, **settings: str
-) -> AsyncIterator[asyncio.subprocess.Process]:
+) -> AbstractAsyncContextManager[asyncio.subprocess.Process]:
     """Start `reminderbot run` against the sandbox; make sure it is gone afterwards."""
-    env = clean_env(
+    return cli_process(
         tmp_path,
+        "run",
         TELEGRAM_BOT_TOKEN=VALID_TOKEN,
         REMINDERBOT_TELEGRAM_API_URL=sandbox.api_root,
         REMINDERBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
         **settings,
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "reminderbot",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
 
 
 async def _stop(process: asyncio.subprocess.Process) -> tuple[int, str]:

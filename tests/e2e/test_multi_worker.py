@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from reminderbot.store.bulk_seed import SeedSchedule, seed_patients
 from reminderbot.store.database import create_engine, session_factory
 from reminderbot.store.migrations import upgrade
 from reminderbot.store.models import DeliveryState, OutboxDelivery
-from tests.cli.helpers import VALID_TOKEN, clean_env
+from tests.cli.helpers import VALID_TOKEN, cli_process
 
 PATIENTS = 400
 ALERTS = 40
@@ -27,13 +26,13 @@ LEASE_SECONDS = 4.0
 CONCURRENCY = 32  # DispatchSettings.concurrency: the most sends one worker has in flight
 
 
-@asynccontextmanager
-async def worker(
+def worker(
     tmp_path: Path, name: str, db_url: str, api_root: str
-) -> AsyncIterator[asyncio.subprocess.Process]:
+) -> AbstractAsyncContextManager[asyncio.subprocess.Process]:
     """A `reminderbot deliver` process; killed at the end if still running."""
-    env = clean_env(
+    return cli_process(
         tmp_path,
+        "deliver",
         TELEGRAM_BOT_TOKEN=VALID_TOKEN,
         REMINDERBOT_TELEGRAM_API_URL=api_root,
         REMINDERBOT_DATABASE_URL=db_url,
@@ -43,23 +42,6 @@ async def worker(
         REMINDERBOT_WORKER_ID=name,
         REMINDERBOT_AUTO_MIGRATE="false",
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "reminderbot",
-        "deliver",
-        cwd=tmp_path,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-        await process.communicate()
 
 
 async def wait_until(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:  # noqa: ASYNC109
