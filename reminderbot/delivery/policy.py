@@ -33,6 +33,7 @@ POLICIES: dict[str, KindPolicy] = {
     "calcium": KindPolicy(30, Semantics.AT_MOST_ONCE, routine=True),
     "reminder": KindPolicy(30, Semantics.AT_MOST_ONCE, routine=True),
     "tip": KindPolicy(40, Semantics.AT_MOST_ONCE, routine=True),
+    "summary": KindPolicy(45, Semantics.AT_MOST_ONCE, routine=True),
     "broadcast": KindPolicy(50, Semantics.AT_MOST_ONCE, routine=True),
 }
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from statistics import median
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from reminderbot.care.escalation import EscalationRules
 from reminderbot.delivery.outbox import Message, enqueue
@@ -16,6 +18,9 @@ from reminderbot.services import alerts, checkins
 from reminderbot.services.alerts import AlertContext
 from reminderbot.store.audience import caregivers, coordinators
 from reminderbot.store.models import (
+    Alert,
+    CaregiverLink,
+    CheckIn,
     DeliveryState,
     OutboxDelivery,
     PatientProfile,
@@ -36,6 +41,7 @@ class WatchReport:
     alert_repeats: int = 0
     nudges: int = 0
     silence_notices: int = 0
+    weekly_summaries: int = 0
 
 
 async def watch(
@@ -52,6 +58,7 @@ async def watch(
         )
         report.nudges = await _nudge(session, ctx, rules, now)
         report.silence_notices = await _silence(session, ctx, rules, now)
+        report.weekly_summaries = await _weekly(session, ctx, now)
     if report.alert_repeats or report.nudges or report.silence_notices:
         log.info(
             "watch repeats=%d nudges=%d silence=%d",
@@ -179,5 +186,71 @@ async def _silence(
                     not_before=now,
                 )
             )
+    await enqueue(session, messages, now)
+    return len(messages)
+
+
+# Weekly summaries go out on Monday mornings, caregiver's local time.
+WEEKLY_WEEKDAY = 0
+WEEKLY_HOUR = 9
+
+
+async def _weekly(session: AsyncSession, ctx: AlertContext, now: datetime) -> int:
+    """A Monday-morning summary of the last 7 days to each caregiver who opted in."""
+    caregiver = aliased(Person)
+    rows = (
+        await session.execute(
+            select(CaregiverLink, caregiver)
+            .join(caregiver, caregiver.id == CaregiverLink.caregiver_id)
+            .where(CaregiverLink.revoked_at.is_(None), CaregiverLink.receives_weekly.is_(True))
+        )
+    ).all()
+    messages = []
+    since = now - timedelta(days=7)
+    for link, member in rows:
+        local = now.astimezone(ZoneInfo(member.timezone))
+        if local.weekday() != WEEKLY_WEEKDAY or local.hour < WEEKLY_HOUR:
+            continue
+        year, week, _ = local.isocalendar()
+        patient = await session.get(Person, link.patient_id)
+        if patient is None:
+            continue
+        scores = sorted(
+            (
+                await session.scalars(
+                    select(CheckIn.score).where(
+                        CheckIn.patient_id == patient.id,
+                        CheckIn.score.is_not(None),
+                        CheckIn.answered_at >= since,
+                    )
+                )
+            ).all()
+        )
+        alert_count = await session.scalar(
+            select(func.count())
+            .select_from(Alert)
+            .where(Alert.patient_id == patient.id, Alert.created_at >= since)
+        )
+        text = ctx.catalog.text(
+            member.language,
+            "alert.weekly.summary" if scores else "alert.weekly.none",
+            patient_name=patient.display_name or "—",
+            patient_id=patient.id,
+            count=len(scores),
+            median=f"{median(scores):g}" if scores else "—",
+            highest=max(scores) if scores else "—",
+            alerts=alert_count or 0,
+            **ctx.common,
+        )
+        messages.append(
+            Message(
+                chat_id=member.chat_id,
+                recipient_id=member.id,
+                kind="summary",
+                unique_key=f"weekly:{link.id}:{year}-W{week:02d}",
+                payload={"text": text, "buttons": []},
+                not_before=now,
+            )
+        )
     await enqueue(session, messages, now)
     return len(messages)

@@ -290,3 +290,43 @@ async def test_trend_returns_a_picture_for_patient_and_coordinator(harness: Harn
     stranger = harness.user(user_id=5555, first_name="Eve")
     refused = await harness.say(stranger, f"/trend {patient_id}")
     assert refused.text == harness.t("trend.not_allowed")
+
+
+async def test_weekly_summary_to_caregivers_who_opted_in(harness: Harness) -> None:
+    ada, _, carer, patient_id = await _setup(harness)
+    other = harness.user(user_id=4343, first_name="Otto")
+    async with harness.rt.sessions.begin() as session:
+        link = await session.scalar(select(CaregiverLink))
+        assert link is not None
+        link.receives_weekly = True
+        otto = Person(
+            telegram_user_id=4343,
+            chat_id=4343,
+            display_name="Otto",
+            language="en",
+            timezone="Europe/Berlin",
+            role=Role.CAREGIVER,
+            created_at=harness.clock.now(),
+            updated_at=harness.clock.now(),
+        )
+        session.add(otto)
+        await session.flush()
+        session.add(
+            CaregiverLink(
+                patient_id=patient_id, caregiver_id=otto.id, created_at=harness.clock.now()
+            )
+        )
+    await _history(harness, patient_id, [2, 4, 3])
+    # Friday 27 March 11:00 Berlin: not a summary day.
+    await harness.deliver()
+    assert not carer.messages
+    # Monday 30 March, 09:00 in Berlin (CEST) is 07:00 UTC.
+    harness.clock.set(harness.clock.now().replace(day=30, hour=7, minute=0))
+    await harness.deliver()
+    summaries = [m for m in carer.messages if m.text.startswith("📊")]
+    assert len(summaries) == 1
+    assert "Ada" in summaries[0].text and "median pain 3/10" in summaries[0].text
+    harness.clock.advance(timedelta(hours=3))
+    await harness.deliver()
+    assert len([m for m in carer.messages if m.text.startswith("📊")]) == 1
+    assert not [m for m in other.messages if m.text.startswith("📊")]
