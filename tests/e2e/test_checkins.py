@@ -293,7 +293,7 @@ async def test_trend_returns_a_picture_for_patient_and_coordinator(harness: Harn
 
 
 async def test_weekly_summary_to_caregivers_who_opted_in(harness: Harness) -> None:
-    ada, _, carer, patient_id = await _setup(harness)
+    _, _, carer, patient_id = await _setup(harness)
     other = harness.user(user_id=4343, first_name="Otto")
     async with harness.rt.sessions.begin() as session:
         link = await session.scalar(select(CaregiverLink))
