@@ -114,6 +114,7 @@ async def run_one(backend: str, args: argparse.Namespace, folder: Path) -> None:
                     await asyncio.sleep(max(0.0, start + number - time.monotonic()))
                     enqueued[number] = await enqueue_alert(wave, number, chat_of(number))
                 alert_phase = time.monotonic() - start
+                phase_end = time.time()
                 sent_in_phase = wave.delivery.dispatcher.stats.sent - tips_before
                 chats = sorted({chat_of(n) for n in enqueued})
                 deadline = time.monotonic() + GRACE_S
@@ -123,7 +124,8 @@ async def run_one(backend: str, args: argparse.Namespace, folder: Path) -> None:
                     if len(received) == len(enqueued) or time.monotonic() > deadline:
                         break
                     await asyncio.sleep(0.25)
-                tips_during = sent_in_phase - len(received)
+                alerts_in_phase = sum(1 for t in received.values() if t <= phase_end)
+                tips_during = sent_in_phase - alerts_in_phase
                 rate_limited = wave.delivery.dispatcher.stats.rate_limited
     latencies = [received[n] - enqueued[n] for n in enqueued if n in received]
     lost = len(enqueued) - len(latencies)

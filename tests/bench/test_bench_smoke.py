@@ -59,8 +59,10 @@ SCALE_FIGURES = (
     "seeding (not a target)",
     "start-up, spawn to first tick done",
     "RSS after start-up (VmRSS, largest)",
-    "idle tick p50",
-    "idle tick p99",
+    "idle tick p50, fresh load",
+    "idle tick p99, fresh load",
+    "start-up after ANALYZE",
+    "idle tick p99, after ANALYZE",
 )
 
 
