@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -113,22 +114,13 @@ class Handlers:
                 replies = [Reply(self.rt.text(person.language, "settings.stop.done"))]
         await send_replies(update, context, replies)
 
-    async def calcium(self, update: Update, context: Context) -> None:
-        """/calcium: log a blood calcium result at any time."""
-        user = update.effective_user
-        assert user is not None
-        async with self.rt.sessions.begin() as session:
-            person = await find_person(session, user.id)
-            if person is None or person.patient is None:
-                replies = [self._consent_needed(user)]
-            elif flows.is_onboarding(person):
-                replies = flows.current_step(self.rt, person)
-            else:
-                replies = reminders.ask_calcium(self.rt, person)
-        await send_replies(update, context, replies)
-
-    async def pain(self, update: Update, context: Context) -> None:
-        """/pain: a check-in now, whatever the schedule."""
+    async def _patient_command(
+        self,
+        update: Update,
+        context: Context,
+        act: Callable[[Person, datetime], list[Reply]],
+    ) -> None:
+        """Run a patient command; before consent or mid-onboarding, say what comes first."""
         user = update.effective_user
         assert user is not None
         now = self.rt.clock.now()
@@ -139,11 +131,25 @@ class Handlers:
             elif flows.is_onboarding(person):
                 replies = flows.current_step(self.rt, person)
             else:
-                # The command's message id makes each /pain its own prompt, even within a second.
-                message_id = update.effective_message.message_id if update.effective_message else 0
-                key = f"{reminders.PAIN_KEY_PREFIX}{person.id}:{int(now.timestamp())}:{message_id}"
-                replies = [checkin_flow.prompt_reply(self.rt, person, key)]
+                replies = act(person, now)
         await send_replies(update, context, replies)
+
+    async def calcium(self, update: Update, context: Context) -> None:
+        """/calcium: log a blood calcium result at any time."""
+        await self._patient_command(
+            update, context, lambda person, _now: reminders.ask_calcium(self.rt, person)
+        )
+
+    async def pain(self, update: Update, context: Context) -> None:
+        """/pain: a check-in now, whatever the schedule."""
+        # The command's message id makes each /pain its own prompt, even within a second.
+        message_id = update.effective_message.message_id if update.effective_message else 0
+
+        def prompt(person: Person, now: datetime) -> list[Reply]:
+            key = f"{reminders.PAIN_KEY_PREFIX}{person.id}:{int(now.timestamp())}:{message_id}"
+            return [checkin_flow.prompt_reply(self.rt, person, key)]
+
+        await self._patient_command(update, context, prompt)
 
     async def trend(self, update: Update, context: Context) -> None:
         """/trend [patient id]: a chart of the last 30 days of pain scores."""
