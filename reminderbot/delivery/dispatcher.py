@@ -263,6 +263,9 @@ class Dispatcher:
             delay = max(at, self.pacer.paused_until) - self._mono()
             if delay > 0:
                 await asyncio.sleep(delay)
+            while (wait := self.pacer.start_delay()) > 0:  # noqa: ASYNC110 - a computed instant
+                await asyncio.sleep(wait)
+            self.pacer.started()
             started = self._mono()
             try:
                 message_id = await self.sender.send(row.chat_id, row.payload)

@@ -7,6 +7,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+# Telegram counts arrivals; ours are send starts, which arrive a few ms apart from them.
+WINDOW_HEADROOM = 0.03
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -34,6 +37,11 @@ class Pacer:
         self._next_private: dict[int, float] = {}
         self._group_sends: dict[int, deque[float]] = {}
         self._paused_until = 0.0
+        # When the last `per_second` sends actually started: slots are booked ahead, and a send
+        # that starts late lets the next one bunch up behind it, so the sliding second that
+        # Telegram counts is checked again on the real start times, with a little headroom.
+        self._window = max(1, int(limits.per_second))
+        self._recent: deque[float] = deque(maxlen=self._window)
 
     def pause(self, seconds: float) -> None:
         """Stop every send for `seconds` (Telegram's retry_after applies to the whole bot)."""
@@ -59,6 +67,18 @@ class Pacer:
             return 0.0
         return self._next_private.get(chat_id, 0.0)
 
+    def start_delay(self) -> float:
+        """Seconds to wait before a send may start without exceeding the sliding second."""
+        now = self._now()
+        delay = self._paused_until - now
+        if len(self._recent) == self._window:
+            delay = max(delay, self._recent[0] + 1.0 + WINDOW_HEADROOM - now)
+        return max(0.0, delay)
+
+    def started(self) -> None:
+        """Record that a send starts now (call right after start_delay() returned 0)."""
+        self._recent.append(self._now())
+
     @property
     def paused_until(self) -> float:
         """The monotonic time until which Telegram asked everyone to wait."""
@@ -66,6 +86,9 @@ class Pacer:
 
     def take_at(self, chat_id: int, at: float) -> None:
         """Book the slot at monotonic time `at` (from `ready_at`) for a send to this chat."""
+        # A slot in the past is a send happening now: booking from the past would let a burst
+        # through until the schedule catches up with the clock.
+        at = max(at, self._now())
         self._next_global = max(at, self._next_global) + self._spacing
         if chat_id < 0:
             sends = self._group_sends.setdefault(chat_id, deque())

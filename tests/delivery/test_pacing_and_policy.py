@@ -115,3 +115,20 @@ def test_quiet_hours_release_time() -> None:
     day = datetime(2026, 11, 5, 11, 0, tzinfo=UTC)
     assert release_time(day, time(22), time(7), zone) == day
     assert release_time(night, None, None, zone) == night
+
+
+def test_late_starts_never_put_more_than_the_limit_in_a_sliding_second() -> None:
+    ticker = Ticker()
+    pacer = Pacer(Limits(per_second=30), monotonic=ticker)
+    starts = []
+    for chat in range(1, 121):
+        at = max(pacer.ready_at(chat), ticker.now)
+        pacer.take_at(chat, at)
+        # Every fifth send starts 40 ms late, as under load; the rest on time.
+        ticker.now = max(ticker.now, at + (0.04 if chat % 5 == 0 else 0.0))
+        while (wait := pacer.start_delay()) > 0:
+            ticker.now += wait
+        pacer.started()
+        starts.append(ticker.now)
+    for i in range(len(starts) - 30):
+        assert starts[i + 30] - starts[i] > 1.0
