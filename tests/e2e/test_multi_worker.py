@@ -110,8 +110,25 @@ async def test_killed_worker_share_is_taken_over(tmp_path: Path, postgres_url: s
                     planned = await session.scalar(select(func.count()).select_from(OutboxDelivery))
                 return planned == PATIENTS + ALERTS and await unfinished() == 0
 
-            await wait_until(all_final, timeout=60, what="every row sent or settled")
+            async def dead_share_taken_over() -> bool:
+                # Nothing is still held by the dead worker: its leased rows were claimed by
+                # the other worker and its rows caught mid-send were settled.
+                async with sessions() as session:
+                    held = await session.scalar(
+                        select(func.count())
+                        .select_from(OutboxDelivery)
+                        .where(
+                            OutboxDelivery.claimed_by == "worker-a",
+                            OutboxDelivery.state.in_(
+                                [DeliveryState.PENDING, DeliveryState.SENDING]
+                            ),
+                        )
+                    )
+                return held == 0
+
+            await wait_until(dead_share_taken_over, timeout=60, what="the dead worker's share")
             takeover = time.monotonic() - killed_at
+            await wait_until(all_final, timeout=120, what="every row sent or settled")
             worker_b.send_signal(signal.SIGTERM)
             assert await asyncio.wait_for(worker_b.wait(), 30) == 0
 
