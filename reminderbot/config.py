@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
@@ -64,6 +65,12 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=30.0, ge=1, le=3600)
     messages_dir: Path | None = None
     log_level: str = "INFO"
+    invite_days: float = Field(default=7.0, gt=0, le=90)
+
+    @property
+    def invite_ttl(self) -> timedelta:
+        """How long a caregiver invite link stays usable."""
+        return timedelta(days=self.invite_days)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

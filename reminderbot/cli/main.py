@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from reminderbot.cli.admin import register as register_admin
 from reminderbot.cli.errors import friendly_failures
 from reminderbot.config import Settings, load_settings
 
@@ -133,6 +134,33 @@ def content_check(
         typer.echo(report)
         if not ok:
             raise typer.Exit(1)
+
+
+register_admin(app)
+
+
+@content_app.command("preview")
+def content_preview(
+    locale: Annotated[str, typer.Option(help="Locale to show, e.g. en or zh-Hans.")] = "en",
+    topic: Annotated[
+        str | None, typer.Option(help="One topic (e.g. protein); all topics when left out.")
+    ] = None,
+    messages_dir: Annotated[
+        Path | None, typer.Option(help="Preview this folder instead of the bundled messages/.")
+    ] = None,
+) -> None:
+    """Print tips as the patient would see them, with id, source and review date."""
+    from datetime import date
+
+    from reminderbot.content.preview import PreviewError, preview
+
+    with friendly_failures():
+        try:
+            for block in preview(messages_dir, locale, topic, date.today()):
+                typer.echo(block)
+        except PreviewError as exc:
+            typer.echo(f"reminderbot: {exc}", err=True)
+            raise typer.Exit(2) from None
 
 
 def main() -> None:

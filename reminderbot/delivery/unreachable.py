@@ -66,7 +66,7 @@ async def handle_unreachable(
                 recipient_id=coordinator.person_id,
                 kind="notice",
                 unique_key=f"unreachable:{person.id}:{int(now.timestamp())}:{coordinator.chat_id}",
-                payload={"text": text, "buttons": []},
+                payload={"text": text, "buttons": [], "patient_id": person.id},
                 not_before=now,
             )
         )

@@ -182,6 +182,7 @@ async def _silence(
                             **ctx.common,
                         ),
                         "buttons": [],
+                        "patient_id": patient.id,
                     },
                     not_before=now,
                 )
@@ -248,7 +249,7 @@ async def _weekly(session: AsyncSession, ctx: AlertContext, now: datetime) -> in
                 recipient_id=member.id,
                 kind="summary",
                 unique_key=f"weekly:{link.id}:{year}-W{week:02d}",
-                payload={"text": text, "buttons": []},
+                payload={"text": text, "buttons": [], "patient_id": link.patient_id},
                 not_before=now,
             )
         )

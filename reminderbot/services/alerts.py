@@ -165,7 +165,12 @@ async def raise_alert(
                 recipient_id=recipient.person_id,
                 kind="alert",
                 unique_key=f"alert:{alert.id}:{recipient.chat_id}:0",
-                payload={"text": text, "buttons": buttons, "alert_id": alert.id},
+                payload={
+                    "text": text,
+                    "buttons": buttons,
+                    "alert_id": alert.id,
+                    "patient_id": patient.id,
+                },
                 not_before=now,
             )
         )
@@ -177,6 +182,75 @@ async def raise_alert(
         alert.tier,
         len(messages),
     )
+    return alert
+
+
+async def raise_calcium_alert(
+    session: AsyncSession,
+    ctx: AlertContext,
+    *,
+    patient: Person,
+    tier: int,
+    band: str,
+    reading: str,
+    mmol: str,
+    advice_key: str,
+    now: datetime,
+) -> Alert:
+    """Record an abnormal blood calcium result as an alert and queue it like a pain alert."""
+    alert = Alert(
+        patient_id=patient.id,
+        tier=tier,
+        reasons=[f"calcium:{band}"],
+        state=AlertState.OPEN,
+        created_at=now,
+    )
+    session.add(alert)
+    await session.flush()
+    staff, family = await audience(session, ctx, patient.id, tier)
+    messages = []
+    for recipient, is_staff in [(r, True) for r in staff] + [(r, False) for r in family]:
+        locale = recipient.language
+        text = _text(
+            ctx,
+            locale,
+            "alert.calcium_message",
+            urgency=_text(ctx, locale, f"alert.urgency.t{tier}"),
+            patient_name=patient.display_name or "—",
+            patient_id=patient.id,
+            reading=reading,
+            mmol=mmol,
+            told=_told(ctx, locale, [advice_key]),
+        )
+        buttons = (
+            [
+                [
+                    [
+                        _text(ctx, locale, "alert.acknowledge_button"),
+                        callbacks.build(ACK, str(alert.id)),
+                    ]
+                ]
+            ]
+            if is_staff
+            else []
+        )
+        messages.append(
+            Message(
+                chat_id=recipient.chat_id,
+                recipient_id=recipient.person_id,
+                kind="alert",
+                unique_key=f"alert:{alert.id}:{recipient.chat_id}:0",
+                payload={
+                    "text": text,
+                    "buttons": buttons,
+                    "alert_id": alert.id,
+                    "patient_id": patient.id,
+                },
+                not_before=now,
+            )
+        )
+    await enqueue(session, messages, now)
+    log.info("calcium alert person=%d tier=%d recipients=%d", patient.id, tier, len(messages))
     return alert
 
 
@@ -271,6 +345,7 @@ async def acknowledge(
                     at=at,
                 ),
                 "buttons": [],
+                "patient_id": patient.id,
             },
             not_before=now,
         )

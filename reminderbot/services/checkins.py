@@ -84,11 +84,13 @@ def start(
     prompted_at: datetime,
     score: int,
     now: datetime,
+    reporter: Person | None = None,
 ) -> CheckIn:
-    """Create the check-in with its first answer (the score now)."""
+    """Create the check-in with its first answer; a caregiver's report is stored as proxy."""
     checkin = CheckIn(
         patient_id=person.id,
-        source=source,
+        reporter_id=reporter.id if reporter is not None else person.id,
+        source="proxy" if reporter is not None else source,
         prompt_key=prompt_key,
         prompted_at=prompted_at,
         answered_at=now,

@@ -54,6 +54,16 @@ def record_consent(session: AsyncSession, who: NewPerson, now: datetime) -> Pers
     return person
 
 
+def add_patient_profile(session: AsyncSession, person: Person, now: datetime) -> None:
+    """A caregiver or coordinator who agrees to take part as a patient themselves."""
+    # Their role stays: a coordinator who also subscribes is still a coordinator.
+    person.patient = PatientProfile(
+        consent_at=now, status=PatientStatus.ONBOARDING, status_changed_at=now, schedules=[]
+    )
+    person.updated_at = now
+    add_audit(session, at=now, action="consent", actor_telegram_id=person.telegram_user_id)
+
+
 def _refresh_next_fire(schedule: Schedule, zone: ZoneInfo, now: datetime) -> None:
     rule = parse_rule(schedule.rule)
     schedule.next_fire_at = next_fire(rule, parse_times(schedule.local_times), zone, now)

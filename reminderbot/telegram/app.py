@@ -15,10 +15,23 @@ from telegram.ext import (
     filters,
 )
 
+from reminderbot.telegram.data_rights import CALLBACK_PATTERN, DataRightsHandlers
 from reminderbot.telegram.handlers import Handlers
 from reminderbot.telegram.runtime import Runtime
 
-COMMANDS = ("start", "pain", "trend", "calcium", "help", "settings", "stop")
+# The menu every user sees; coordinator commands are listed by /help for coordinators only.
+COMMANDS = (
+    "start",
+    "pain",
+    "trend",
+    "calcium",
+    "caregiver",
+    "help",
+    "settings",
+    "mydata",
+    "delete",
+    "stop",
+)
 
 
 def build_application(rt: Runtime, token: str) -> Application:
@@ -37,7 +50,7 @@ def build_application(rt: Runtime, token: str) -> Application:
 
 def register_handlers(app: Application, rt: Runtime) -> None:
     """Attach the handlers; everything personal works in private chats only."""
-    h = Handlers(rt)
+    h, d = Handlers(rt), DataRightsHandlers(rt)
     private = filters.ChatType.PRIVATE
     new_message = filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler("start", h.start, filters=private))
@@ -47,6 +60,16 @@ def register_handlers(app: Application, rt: Runtime) -> None:
     app.add_handler(CommandHandler("pain", h.pain, filters=private))
     app.add_handler(CommandHandler("trend", h.trend, filters=private))
     app.add_handler(CommandHandler("stop", h.stop, filters=private))
+    app.add_handler(CommandHandler("caregiver", h.caregiver, filters=private))
+    app.add_handler(CommandHandler("alerts", h.alerts, filters=private))
+    app.add_handler(CommandHandler("broadcast", h.broadcast, filters=private))
+    app.add_handler(CommandHandler("checkin", h.checkin, filters=private))
+    app.add_handler(CommandHandler("patients", h.patients, filters=private))
+    app.add_handler(CommandHandler("patient", h.patient, filters=private))
+    app.add_handler(CommandHandler("schedule", h.schedule, filters=private))
+    app.add_handler(CommandHandler("mydata", d.mydata, filters=private))
+    app.add_handler(CommandHandler("delete", d.delete, filters=private))
+    app.add_handler(CallbackQueryHandler(d.button, pattern=CALLBACK_PATTERN))
     app.add_handler(CallbackQueryHandler(h.button))
     app.add_handler(MessageHandler(private & new_message & filters.COMMAND, h.unknown_command))
     app.add_handler(MessageHandler(private & new_message & filters.TEXT, h.text))

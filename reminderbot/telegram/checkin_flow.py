@@ -9,12 +9,14 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from reminderbot.care.escalation import Answers, assess, is_worsened, needs_screen, screen_for
 from reminderbot.care.scores import parse_score
 from reminderbot.delivery import callbacks, payloads
-from reminderbot.services import alerts, checkins
+from reminderbot.services import alerts, checkins, copies
 from reminderbot.store.models import CheckIn, Person
 from reminderbot.telegram.replies import Reply, keyboard
 from reminderbot.telegram.runtime import Runtime
@@ -75,9 +77,9 @@ def _yes_no(
     return Reply(rt.text(locale, key), keyboard(*rows))
 
 
-def _question(rt: Runtime, person: Person, checkin: CheckIn) -> Reply:
+def _question(rt: Runtime, locale: str, checkin: CheckIn) -> Reply:
     """The question for the check-in's current step."""
-    locale, step = person.language, checkin.answers["step"]
+    step = checkin.answers["step"]
     if step in SCALE_STEPS:
         return _scale(rt, locale, checkin.id, step, f"checkin.ask_{step}")
     if step == "rescue":
@@ -102,9 +104,15 @@ async def begin(
     prompted_at: datetime,
     score: int,
     now: datetime,
+    reporter: Person | None = None,
 ) -> list[Reply]:
-    """Record the score and ask the first follow-up (or finish when nothing more is needed)."""
+    """Record the score and ask the first follow-up (or finish when nothing more is needed).
+
+    With a `reporter`, a caregiver answers for the patient: the questions go to the caregiver
+    and the check-in is stored as a proxy report.
+    """
     assert person.patient is not None
+    asker = reporter or person
     rules = rt.escalation
     history = await checkins.past_checkins(session, person.id, now)
     checkin = checkins.start(
@@ -115,6 +123,7 @@ async def begin(
         prompted_at=prompted_at,
         score=score,
         now=now,
+        reporter=reporter,
     )
     await session.flush()
     tags = frozenset(person.patient.tags or ())
@@ -125,20 +134,29 @@ async def begin(
         # A low, usual score: one question about new back pain, which opens the full screen.
         plan = [f"flag:{BACK_PAIN_FLAG}", "note"] if BACK_PAIN_FLAG in flags else ["note"]
     checkin.answers = {"now": score, "plan": plan, "step": plan[0], "flags": []}
-    person.awaiting = f"{AWAIT_PREFIX}{checkin.id}"
+    asker.awaiting = f"{AWAIT_PREFIX}{checkin.id}"
     log.info("checkin started person=%d checkin=%d source=%s", person.id, checkin.id, source)
-    return [_question(rt, person, checkin)]
+    return [_question(rt, asker.language, checkin)]
+
+
+async def parties(session: AsyncSession, checkin: CheckIn) -> tuple[Person, Person]:
+    """(patient, the person answering): the same person unless a caregiver reports for them."""
+    patient = await session.get(Person, checkin.patient_id, options=[selectinload(Person.patient)])
+    assert patient is not None
+    if patient.patient is not None and "schedules" in inspect(patient.patient).unloaded:
+        # Finishing may plan a follow-up, which appends to the schedules.
+        await session.refresh(patient.patient, ["schedules"])
+    if checkin.reporter_id is None or checkin.reporter_id == patient.id:
+        return patient, patient
+    reporter = await session.get(Person, checkin.reporter_id)
+    return patient, reporter or patient
 
 
 async def answer(
-    rt: Runtime,
-    session: AsyncSession,
-    person: Person,
-    checkin: CheckIn,
-    value: str,
-    now: datetime,
+    rt: Runtime, session: AsyncSession, checkin: CheckIn, value: str, now: datetime
 ) -> list[Reply] | None:
     """Apply one answer ("worst:7", "rescue:no", "flag:mscc:yes", "note:skip"); None if stale."""
+    person, _ = await parties(session, checkin)
     answers: dict[str, Any] = dict(checkin.answers)
     step = answers.get("step")
     if step in (None, "done") or not value.startswith(f"{step}:"):
@@ -162,13 +180,13 @@ async def answer(
             if red is not None and red.tier >= 3:
                 # An emergency sign ends the screen at once: advice first, nothing awaited.
                 checkin.answers = answers
-                return await finish(rt, session, person, checkin, now)
+                return await finish(rt, session, checkin, now)
             if flag == BACK_PAIN_FLAG and "rescue" not in answers["plan"]:
                 answers["plan"] = _open_full_screen(rt, person, answers["plan"])
     elif step == "note" and given != "skip":
         return None
     checkin.answers = answers
-    return await _advance(rt, session, person, checkin, now)
+    return await _advance(rt, session, checkin, now)
 
 
 def _open_full_screen(rt: Runtime, person: Person, plan: list[str]) -> list[str]:
@@ -179,19 +197,20 @@ def _open_full_screen(rt: Runtime, person: Person, plan: list[str]) -> list[str]
 
 
 async def _advance(
-    rt: Runtime, session: AsyncSession, person: Person, checkin: CheckIn, now: datetime
+    rt: Runtime, session: AsyncSession, checkin: CheckIn, now: datetime
 ) -> list[Reply]:
     answers = dict(checkin.answers)
     plan: list[str] = answers["plan"]
     index = plan.index(answers["step"]) + 1
     if index >= len(plan):
-        return await finish(rt, session, person, checkin, now)
+        return await finish(rt, session, checkin, now)
     answers["step"] = plan[index]
     checkin.answers = answers
-    replies = [_question(rt, person, checkin)]
+    _, asker = await parties(session, checkin)
+    replies = [_question(rt, asker.language, checkin)]
     if plan[index].startswith("flag:") and not plan[index - 1].startswith("flag:"):
         # The safety questions come as a group; a word of why makes them less alarming.
-        replies.insert(0, Reply(rt.text(person.language, "checkin.screen_intro")))
+        replies.insert(0, Reply(rt.text(asker.language, "checkin.screen_intro")))
     return replies
 
 
@@ -219,28 +238,32 @@ async def typed_score(
 
 
 async def typed(
-    rt: Runtime, session: AsyncSession, person: Person, checkin: CheckIn, text: str, now: datetime
+    rt: Runtime, session: AsyncSession, checkin: CheckIn, text: str, now: datetime
 ) -> list[Reply]:
     """Free text during a check-in: a number for a 0–10 question, or the patient's note."""
     step = checkin.answers.get("step")
     if step == "note":
         checkin.note = text.strip()[:2000]
-        return await finish(rt, session, person, checkin, now)
+        return await finish(rt, session, checkin, now)
     if step in SCALE_STEPS:
         score = parse_score(text)
         if score is not None:
-            result = await answer(rt, session, person, checkin, f"{step}:{score}", now)
+            result = await answer(rt, session, checkin, f"{step}:{score}", now)
             if result is not None:
                 return result
     # Buttons answer the other steps; say so kindly and ask again.
-    return [Reply(rt.text(person.language, "checkin.score_retry")), _question(rt, person, checkin)]
+    _, asker = await parties(session, checkin)
+    locale = asker.language
+    return [Reply(rt.text(locale, "checkin.score_retry")), _question(rt, locale, checkin)]
 
 
 async def finish(
-    rt: Runtime, session: AsyncSession, person: Person, checkin: CheckIn, now: datetime
+    rt: Runtime, session: AsyncSession, checkin: CheckIn, now: datetime
 ) -> list[Reply]:
     """Assess, store the tier, give advice (emergency first), alert, plan a sooner follow-up."""
     rules = rt.escalation
+    person, asker = await parties(session, checkin)
+    proxy = asker.id != person.id
     answers = dict(checkin.answers)
     history = (
         [
@@ -272,8 +295,8 @@ async def finish(
     answers["reasons"] = list(assessment.reasons)
     checkin.answers = answers
     checkin.tier = assessment.tier
-    person.awaiting = None
-    locale = person.language
+    asker.awaiting = None
+    locale = asker.language
     replies = [Reply(rt.text(locale, key)) for key in assessment.advice_keys]
     if assessment.tier >= 1:
         trend = [h.score for h in history if h.at >= now - timedelta(days=7)]
@@ -285,9 +308,18 @@ async def finish(
             assessment=assessment,
             trend=[*trend, int(checkin.score or 0)],
             told_keys=assessment.advice_keys,
-            caregiver_name=None,
+            caregiver_name=(asker.display_name or "—") if proxy else None,
             now=now,
         )
+    await copies.after_checkin(
+        rt.alert_context,
+        session,
+        patient=person,
+        checkin=checkin,
+        advice_keys=assessment.advice_keys,
+        reporter=asker if proxy else None,
+        now=now,
+    )
     if assessment.follow_up:
         checkins.schedule_followup(person, now, rules.followup_hours)
     replies.append(Reply(rt.text(locale, "checkin.thanks")))

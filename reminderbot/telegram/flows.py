@@ -177,7 +177,7 @@ async def free_text(
     if awaiting and awaiting.startswith(checkin_flow.AWAIT_PREFIX):
         checkin = await session.get(CheckIn, int(awaiting.removeprefix(checkin_flow.AWAIT_PREFIX)))
         if checkin is not None and checkin.answers.get("step") not in (None, "done"):
-            return await checkin_flow.typed(rt, session, person, checkin, typed, now)
+            return await checkin_flow.typed(rt, session, checkin, typed, now)
         person.awaiting = awaiting = None
     if awaiting is None and person.patient is not None and not is_onboarding(person):
         score = parse_score(typed)
@@ -190,7 +190,7 @@ async def free_text(
     if awaiting == AWAIT_QUIET_HOURS:
         return typed_quiet_hours(rt, person, typed, now)
     if awaiting == reminders.AWAIT_CALCIUM:
-        return reminders.typed_calcium(rt, session, person, typed, now)
+        return await reminders.typed_calcium(rt, session, person, typed, now)
     if awaiting in (AWAIT_LANGUAGE, AWAIT_TIMES_CONFIRM):
         # The answer is a button; show the question again rather than guess.
         return current_step(rt, person)[1:]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update, User
@@ -12,10 +13,20 @@ from telegram.ext import ContextTypes
 
 from reminderbot.care.timezones import is_valid_timezone
 from reminderbot.delivery import callbacks
-from reminderbot.services import alerts, subscriptions
+from reminderbot.services import alerts, caregivers, subscriptions
+from reminderbot.store.audience import is_coordinator
 from reminderbot.store.models import CheckIn, PatientStatus, Person
 from reminderbot.store.people import add_audit, find_person
-from reminderbot.telegram import checkin_flow, flows, prompts, reminders, staff
+from reminderbot.telegram import (
+    caregiver_flow,
+    checkin_flow,
+    coordinator_flow,
+    coordinator_views,
+    flows,
+    prompts,
+    reminders,
+    staff,
+)
 from reminderbot.telegram.replies import Reply, close_keyboard, send_replies
 from reminderbot.telegram.runtime import Runtime
 
@@ -44,7 +55,10 @@ class Handlers:
         locale = self._locale_for(user, person)
         await send_replies(update, context, [Reply(self.rt.text(locale, key))])
 
-    def _consent_needed(self, user: User) -> Reply:
+    def _consent_needed(self, user: User, person: Person | None = None) -> Reply:
+        if person is not None and person.patient is None:
+            # A caregiver or coordinator without a subscription of their own.
+            return Reply(self.rt.text(person.language, "caregiver.not_a_patient_help"))
         return Reply(self.rt.text(self._locale_for(user, None), "onboarding.consent.needed"))
 
     async def start(self, update: Update, context: Context) -> None:
@@ -54,7 +68,12 @@ class Handlers:
         now = self.rt.clock.now()
         async with self.rt.sessions.begin() as session:
             person = await find_person(session, user.id)
-            if person is None or person.patient is None:
+            if context.args:
+                # A deep link: t.me/<bot>?start=<invite token>.
+                replies = await caregiver_flow.open_invite(
+                    self.rt, session, user, person, context.args[0], now
+                )
+            elif person is None or person.patient is None:
                 # Nothing is stored before consent: the introduction is built from the update.
                 replies = [prompts.welcome(self.rt, self._locale_for(user, None), user.first_name)]
             elif flows.is_onboarding(person):
@@ -75,7 +94,16 @@ class Handlers:
 
     async def help(self, update: Update, context: Context) -> None:
         """/help: what the bot can do, with the deployment's contact numbers."""
-        await self._reply_text(update, context, "common.help")
+        user = update.effective_user
+        assert user is not None
+        async with self.rt.sessions() as session:
+            person = await find_person(session, user.id)
+            staff_member = await is_coordinator(session, user.id, self.rt.settings.coordinator_ids)
+        locale = self._locale_for(user, person)
+        replies = [Reply(self.rt.text(locale, "common.help"))]
+        if staff_member:
+            replies.append(Reply(self.rt.text(locale, "coordinator.help")))
+        await send_replies(update, context, replies)
 
     async def settings(self, update: Update, context: Context) -> None:
         """/settings: current values with a button for each."""
@@ -88,7 +116,7 @@ class Handlers:
 
     def _settings_replies(self, user: User, person: Person | None) -> list[Reply]:
         if person is None or person.patient is None:
-            return [self._consent_needed(user)]
+            return [self._consent_needed(user, person)]
         if flows.is_onboarding(person):
             first = Reply(self.rt.text(person.language, "settings.finish_onboarding_first"))
             return [first, *flows.current_step(self.rt, person)[1:]]
@@ -105,7 +133,7 @@ class Handlers:
         async with self.rt.sessions.begin() as session:
             person = await find_person(session, user.id)
             if person is None or person.patient is None:
-                replies = [self._consent_needed(user)]
+                replies = [self._consent_needed(user, person)]
             elif person.patient.status in (PatientStatus.STOPPED, PatientStatus.UNREACHABLE):
                 replies = [Reply(self.rt.text(person.language, "settings.stop.already"))]
             else:
@@ -119,6 +147,8 @@ class Handlers:
         update: Update,
         context: Context,
         act: Callable[[Person, datetime], list[Reply]],
+        for_caregiver: Callable[[AsyncSession, Person], Awaitable[list[Reply] | None]]
+        | None = None,
     ) -> None:
         """Run a patient command; before consent or mid-onboarding, say what comes first."""
         user = update.effective_user
@@ -126,8 +156,15 @@ class Handlers:
         now = self.rt.clock.now()
         async with self.rt.sessions.begin() as session:
             person = await find_person(session, user.id)
-            if person is None or person.patient is None:
-                replies = [self._consent_needed(user)]
+            caregiver_replies = (
+                await for_caregiver(session, person)
+                if for_caregiver is not None and person is not None and person.patient is None
+                else None
+            )
+            if caregiver_replies is not None:
+                replies = caregiver_replies
+            elif person is None or person.patient is None:
+                replies = [self._consent_needed(user, person)]
             elif flows.is_onboarding(person):
                 replies = flows.current_step(self.rt, person)
             else:
@@ -149,7 +186,120 @@ class Handlers:
             key = f"{reminders.PAIN_KEY_PREFIX}{person.id}:{int(now.timestamp())}:{message_id}"
             return [checkin_flow.prompt_reply(self.rt, person, key)]
 
-        await self._patient_command(update, context, prompt)
+        async def proxy(session: AsyncSession, person: Person) -> list[Reply] | None:
+            return await caregiver_flow.proxy_pain(self.rt, session, person)
+
+        await self._patient_command(update, context, prompt, proxy)
+
+    async def _coordinator_command(
+        self,
+        update: Update,
+        context: Context,
+        action: str,
+        act: Callable[
+            [AsyncSession, coordinator_flow.Coordinator, datetime], Awaitable[list[Reply]]
+        ],
+    ) -> None:
+        """Run a coordinator command; anyone else is refused kindly and the refusal audited."""
+        user, chat = update.effective_user, update.effective_chat
+        assert user is not None and chat is not None
+        now = self.rt.clock.now()
+        async with self.rt.sessions.begin() as session:
+            person = await find_person(session, user.id)
+            who = await coordinator_flow.authorize(
+                self.rt, session, user, person, chat.id, action, now
+            )
+            if who is None:
+                replies = coordinator_flow.not_allowed(self.rt, user, person)
+            else:
+                replies = await act(session, who, now)
+        log.info(
+            "coordinator command user=%d action=%s allowed=%s", user.id, action, who is not None
+        )
+        await send_replies(update, context, replies)
+
+    async def alerts(self, update: Update, context: Context) -> None:
+        """/alerts: the open alerts, oldest first, with Acknowledge and Resolve."""
+
+        async def act(
+            session: AsyncSession, who: coordinator_flow.Coordinator, now: datetime
+        ) -> list[Reply]:
+            return await coordinator_flow.alert_list(self.rt, session, who, now)
+
+        await self._coordinator_command(update, context, "alerts", act)
+
+    async def broadcast(self, update: Update, context: Context) -> None:
+        """/broadcast: a message to every patient or one program's, after a confirmation."""
+
+        async def act(
+            session: AsyncSession, who: coordinator_flow.Coordinator, now: datetime
+        ) -> list[Reply]:
+            return coordinator_flow.broadcast_start(self.rt, who)
+
+        await self._coordinator_command(update, context, "broadcast", act)
+
+    async def checkin(self, update: Update, context: Context) -> None:
+        """/checkin <patient id>: ask a patient for a pain check-in now."""
+        args = list(context.args or [])
+
+        async def act(
+            session: AsyncSession, who: coordinator_flow.Coordinator, now: datetime
+        ) -> list[Reply]:
+            return await coordinator_flow.ask_now(self.rt, session, who, args, now)
+
+        await self._coordinator_command(update, context, "checkin", act)
+
+    async def patients(self, update: Update, context: Context) -> None:
+        """/patients [page]: the roster, most worrying first."""
+        args = list(context.args or [])
+
+        async def act(
+            session: AsyncSession, who: coordinator_flow.Coordinator, now: datetime
+        ) -> list[Reply]:
+            page = int(args[0]) - 1 if args and args[0].isdigit() and int(args[0]) > 0 else 0
+            return await coordinator_views.patients(self.rt, session, who, page, now)
+
+        await self._coordinator_command(update, context, "patients", act)
+
+    async def patient(self, update: Update, context: Context) -> None:
+        """/patient <id>: one patient's details, then their pain chart."""
+        args = list(context.args or [])
+        found: list[int] = []
+
+        async def act(
+            session: AsyncSession, who: coordinator_flow.Coordinator, now: datetime
+        ) -> list[Reply]:
+            replies, patient_id = await coordinator_views.patient(self.rt, session, who, args, now)
+            found.extend([patient_id] if patient_id is not None else [])
+            return replies
+
+        await self._coordinator_command(update, context, "patient", act)
+        if found:
+            await staff.send_trend(self.rt, update, context)
+
+    async def schedule(self, update: Update, context: Context) -> None:
+        """/schedule <id>: view and change a patient's schedules or assign a program."""
+        args = list(context.args or [])
+
+        async def act(
+            session: AsyncSession, who: coordinator_flow.Coordinator, now: datetime
+        ) -> list[Reply]:
+            return await coordinator_views.schedule(self.rt, session, who, args, now)
+
+        await self._coordinator_command(update, context, "schedule", act)
+
+    async def caregiver(self, update: Update, context: Context) -> None:
+        """/caregiver: invite a caregiver and manage them, or manage whom one follows."""
+        user = update.effective_user
+        assert user is not None
+        now = self.rt.clock.now()
+        async with self.rt.sessions.begin() as session:
+            person = await find_person(session, user.id)
+            replies = await caregiver_flow.command(
+                self.rt, session, user, person, context.bot.username, now
+            )
+        log.info("caregiver command user=%d", user.id)
+        await send_replies(update, context, replies)
 
     async def trend(self, update: Update, context: Context) -> None:
         """/trend [patient id]: a chart of the last 30 days of pain scores."""
@@ -163,12 +313,56 @@ class Handlers:
         now = self.rt.clock.now()
         async with self.rt.sessions.begin() as session:
             person = await find_person(session, user.id)
-            if person is None or person.patient is None:
-                replies = [self._consent_needed(user)]
+            proxy_answer = (
+                person is not None
+                and person.patient is None
+                and (person.awaiting or "").startswith(checkin_flow.AWAIT_PREFIX)
+            )
+            staff_answer = person is not None and (person.awaiting or "").startswith(
+                (
+                    coordinator_flow.AWAIT_NOTE,
+                    coordinator_flow.AWAIT_BROADCAST,
+                    coordinator_views.AWAIT_SCHEDULE,
+                )
+            )
+            if staff_answer:
+                assert person is not None
+                replies = await self._coordinator_text(
+                    session, user, person, typed, context.user_data, now
+                )
+            elif proxy_answer:
+                assert person is not None
+                replies = await flows.free_text(self.rt, session, person, typed, now)
+            elif person is None or person.patient is None:
+                replies = [self._consent_needed(user, person)]
             else:
                 replies = await flows.free_text(self.rt, session, person, typed, now)
         log.info("text user=%d length=%d", user.id, len(typed))
         await send_replies(update, context, replies)
+
+    async def _coordinator_text(
+        self,
+        session: AsyncSession,
+        user: User,
+        person: Person,
+        typed: str,
+        user_data: dict[str, Any] | None,
+        now: datetime,
+    ) -> list[Reply]:
+        """A resolution note or a broadcast text; the role is checked again, not assumed."""
+        who = await coordinator_flow.authorize(
+            self.rt, session, user, person, person.chat_id, "coordinator_text", now
+        )
+        if who is None:
+            person.awaiting = None
+            return coordinator_flow.not_allowed(self.rt, user, person)
+        if (person.awaiting or "").startswith(coordinator_flow.AWAIT_NOTE):
+            return await coordinator_flow.typed_note(self.rt, session, who, typed, now)
+        if (person.awaiting or "").startswith(coordinator_views.AWAIT_SCHEDULE):
+            return await coordinator_views.typed_value(self.rt, session, who, typed, now)
+        return await coordinator_flow.broadcast_text(
+            self.rt, session, who, typed, user_data if user_data is not None else {}
+        )
 
     async def unknown_command(self, update: Update, context: Context) -> None:
         """A command the bot does not have."""
@@ -209,8 +403,36 @@ class Handlers:
                     Reply(self.rt.text(person.language, "onboarding.consent.agreed")),
                     *flows.first_step(self.rt, person),
                 ]
+            elif data == prompts.CONSENT_YES and person.patient is None:
+                subscriptions.add_patient_profile(session, person, now)
+                if not person.display_name and user.first_name:
+                    person.display_name = user.first_name[:128]
+                replies = [
+                    Reply(self.rt.text(person.language, "onboarding.consent.agreed")),
+                    *flows.first_step(self.rt, person),
+                ]
             elif (parsed := callbacks.parse(data)) is not None:
-                replies = await self._scheduled_button(session, user, person, parsed, now)
+                if parsed.action in coordinator_flow.ACTIONS | coordinator_views.ACTIONS:
+                    chat_id = query.message.chat.id if query.message else user.id
+                    who = await coordinator_flow.authorize(
+                        self.rt, session, user, person, chat_id, parsed.action, now
+                    )
+                    if who is None:
+                        replies = coordinator_flow.not_allowed(self.rt, user, person)
+                    elif parsed.action in coordinator_views.ACTIONS:
+                        replies = await coordinator_views.button(self.rt, session, who, parsed, now)
+                    else:
+                        user_data = context.user_data if context.user_data is not None else {}
+                        replies = await coordinator_flow.button(
+                            self.rt, session, who, parsed, user_data, now
+                        )
+                elif parsed.action in caregiver_flow.ACTIONS:
+                    chat_id = query.message.chat.id if query.message else user.id
+                    replies = await caregiver_flow.button(
+                        self.rt, session, user, person, chat_id, parsed, now
+                    )
+                else:
+                    replies = await self._scheduled_button(session, user, person, parsed, now)
             else:
                 replies = self._button_replies(session, user, person, data, now)
         log.info("button user=%d action=%s handled=%s", user.id, data.split(":")[0], bool(replies))
@@ -234,11 +456,11 @@ class Handlers:
         """Buttons on scheduled messages, check-in questions and alerts."""
         if data.action == alerts.ACK:
             return await staff.acknowledge_alert(self.rt, session, user, person, data.key, now)
-        if person is None or person.patient is None:
+        if person is None:
             return []
         if data.action == checkin_flow.STEP:
             checkin = await session.get(CheckIn, int(data.key)) if data.key.isdigit() else None
-            if checkin is None or checkin.patient_id != person.id:
+            if checkin is None or not await self._may_answer(session, person, checkin):
                 add_audit(
                     session,
                     at=now,
@@ -247,10 +469,19 @@ class Handlers:
                     details={"checkin": data.key},
                 )
                 return []
-            return (
-                await checkin_flow.answer(self.rt, session, person, checkin, data.value, now) or []
-            )
+            return await checkin_flow.answer(self.rt, session, checkin, data.value, now) or []
+        if person.patient is None:
+            return []
         return await reminders.answer_button(self.rt, session, person, data, now) or []
+
+    @staticmethod
+    async def _may_answer(session: AsyncSession, person: Person, checkin: CheckIn) -> bool:
+        """The patient answers their own check-in; a caregiver, only one they began for them."""
+        if checkin.patient_id == person.id:
+            return checkin.reporter_id in (None, person.id)
+        if checkin.reporter_id != person.id:
+            return False
+        return await caregivers.active_link(session, checkin.patient_id, person.id) is not None
 
     def _button_replies(
         self, session: AsyncSession, user: User, person: Person | None, data: str, now: datetime

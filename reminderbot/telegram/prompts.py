@@ -40,12 +40,27 @@ def welcome(rt: Runtime, locale: str, name: str) -> Reply:
     )
 
 
+PRESELECTED_MARK = "✓ "
+
+
 def ask_language(rt: Runtime, locale: str) -> Reply:
-    """Ask which language to use, one button per locale."""
+    """Ask which language to use: the preselected one (from Telegram) first and ticked."""
     names = rt.catalog.locale_names
+    codes = [locale, *(code for code in rt.catalog.locales if code != locale)]
     return Reply(
         rt.text(locale, "onboarding.language.ask"),
-        keyboard(*[[(names[code], LANGUAGE_PREFIX + code)] for code in rt.catalog.locales]),
+        keyboard(
+            *[
+                [
+                    (
+                        (PRESELECTED_MARK if code == locale else "") + names[code],
+                        LANGUAGE_PREFIX + code,
+                    )
+                ]
+                for code in codes
+                if code in names
+            ]
+        ),
     )
 
 

@@ -13,8 +13,8 @@ from reminderbot.care.calcium import CalciumParseError, assess_calcium, parse_ca
 from reminderbot.care.recurrence import resolve_local
 from reminderbot.delivery import callbacks
 from reminderbot.delivery.outbox import Message, enqueue
-from reminderbot.services import checkins
-from reminderbot.store.models import Alert, CalciumResult, OutboxDelivery, Person
+from reminderbot.services import alerts, checkins
+from reminderbot.store.models import CalciumResult, OutboxDelivery, Person
 from reminderbot.store.people import add_audit
 from reminderbot.telegram import checkin_flow
 from reminderbot.telegram.replies import Reply
@@ -146,7 +146,7 @@ def ask_calcium(rt: Runtime, person: Person) -> list[Reply]:
     return [Reply(rt.text(person.language, "delivery.calcium.ask_value"))]
 
 
-def typed_calcium(
+async def typed_calcium(
     rt: Runtime, session: AsyncSession, person: Person, typed: str, now: datetime
 ) -> list[Reply]:
     """Read a calcium result, store it, and explain it; an abnormal one raises an alert."""
@@ -170,18 +170,19 @@ def typed_calcium(
             created_at=now,
         )
     )
-    if assessment.abnormal:
-        # Alerts to the care team arrive with the escalation work; the alert is recorded now.
-        session.add(
-            Alert(
-                patient_id=person.id,
-                tier=assessment.tier,
-                reasons=[f"calcium:{assessment.band}"],
-                created_at=now,
-            )
-        )
-        log.info("calcium alert person=%d tier=%d", person.id, assessment.tier)
     shown = reading.corrected_mmol_l if reading.corrected_mmol_l is not None else reading.mmol_l
+    if assessment.abnormal:
+        await alerts.raise_calcium_alert(
+            session,
+            rt.alert_context,
+            patient=person,
+            tier=assessment.tier,
+            band=assessment.band,
+            reading=f"{reading.value:g} {reading.unit}",
+            mmol=f"{shown:.2f}",
+            advice_key=assessment.advice_key,
+            now=now,
+        )
     summary = rt.text(
         locale,
         "calcium.recorded",

@@ -13,11 +13,13 @@ from telegram import InputFile, Update, User
 from telegram.ext import ContextTypes
 
 from reminderbot.charts.trend import TrendLabels, TrendPoint, render_trend_png, summarize
+from reminderbot.delivery import callbacks
 from reminderbot.services import alerts
 from reminderbot.store.audience import is_coordinator
 from reminderbot.store.models import Alert, CaregiverLink, CheckIn, Person
 from reminderbot.store.people import add_audit, find_person
-from reminderbot.telegram.replies import Reply, send_replies
+from reminderbot.telegram import coordinator_flow
+from reminderbot.telegram.replies import Reply, keyboard, send_replies
 from reminderbot.telegram.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,10 @@ async def acknowledge_alert(
     assert patient is not None
     if newly:
         log.info("alert acknowledged alert=%d by=%d", alert.id, user.id)
+        resolve = (
+            rt.text(locale, "coordinator.alerts.resolve_button"),
+            callbacks.build(coordinator_flow.RESOLVE, str(alert.id)),
+        )
         return [
             Reply(
                 rt.text(
@@ -70,7 +76,8 @@ async def acknowledge_alert(
                     "alert.acknowledged_you",
                     patient_name=patient.display_name or "—",
                     patient_id=patient.id,
-                )
+                ),
+                keyboard([resolve]),
             )
         ]
     by = await session.get(Person, alert.acknowledged_by_id) if alert.acknowledged_by_id else None

@@ -21,6 +21,10 @@ NAMESPACES = (
     "trend",
     "checkin",
     "advice",
+    "caregiver",
+    "coordinator",
+    "data",
+    "admin",
 )
 LITERAL = re.compile(r"""["']((?:""" + "|".join(NAMESPACES) + r""")\.[a-z0-9_.]*)(\{)?""")
 

@@ -22,6 +22,7 @@ from reminderbot.sandbox import BotApiSandbox, SentMessage, SimulatedUser
 from reminderbot.store.models import Base, Person
 from reminderbot.store.people import find_person
 from reminderbot.telegram.app import build_application, polling
+from reminderbot.telegram.prompts import PRESELECTED_MARK
 from reminderbot.telegram.runtime import Runtime
 
 TOKEN = "123456:TEST-e2e-token-0000000000000000"
@@ -113,6 +114,9 @@ class Harness:
         """Take a user through onboarding with the defaults; return the summary message."""
         await self.say(user, "/start")
         await self.tap(user, self.t("onboarding.consent.agree_button"))
+        if len(self.rt.catalog.locales) > 1:
+            await self.until(user, self.t("onboarding.language.ask"))
+            await self.tap(user, PRESELECTED_MARK + self.rt.catalog.locale_names["en"])
         await self.until(user, self.t("onboarding.timezone.ask")[:30])
         await self.tap(user, zone_label)
         await self.until(user, "I'll ask about your pain")

@@ -35,9 +35,8 @@ def _catalog_with_second_locale(folder: Path) -> Path:
         (root / "de" / source.name).write_text(
             yaml.safe_dump(mark(data), allow_unicode=True), encoding="utf-8"
         )
-    (root / "locales.yaml").write_text(
-        "en: {name: English}\nde: {name: Deutsch}\n", encoding="utf-8"
-    )
+    with (root / "locales.yaml").open("a", encoding="utf-8") as locales:
+        locales.write("de: {name: Deutsch}\n")
     return root
 
 
@@ -66,7 +65,11 @@ async def test_language_preselected_from_telegram_and_changeable(bilingual: Harn
     assert welcome.text.startswith(MARK + "Hello Hans!")
     await bilingual.tap(hans, MARK + "I agree")
     ask = await bilingual.until(hans, MARK + "Which language")
-    assert ask.buttons == [["English"], ["Deutsch"]]
+    # Telegram said de-AT: Deutsch is preselected (first, ticked); every locale is offered.
+    assert ask.buttons[0] == ["✓ Deutsch"]
+    assert sorted(row[0] for row in ask.buttons[1:]) == sorted(
+        name for code, name in bilingual.rt.catalog.locale_names.items() if code != "de"
+    )
 
     zone_prompt = await bilingual.tap(hans, "English")
     assert zone_prompt.text == bilingual.t("onboarding.timezone.ask")
@@ -85,8 +88,10 @@ async def test_language_preselected_from_telegram_and_changeable(bilingual: Harn
 
 
 async def test_commands_registered_per_locale(bilingual: Harness) -> None:
+    expected = [None] + [c.split("-")[0] for c in bilingual.rt.catalog.locales[1:]]
+    assert "de" in expected
     await bilingual.sandbox.wait_for(
-        lambda s: sum(1 for m, _ in s.calls if m == "setMyCommands") == 2, timeout=5
+        lambda s: sum(1 for m, _ in s.calls if m == "setMyCommands") == len(expected), timeout=5
     )
     calls = [p for m, p in bilingual.sandbox.calls if m == "setMyCommands"]
-    assert [c.get("language_code") for c in calls] == [None, "de"]
+    assert [c.get("language_code") for c in calls] == expected

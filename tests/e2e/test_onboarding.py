@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from reminderbot.store.models import PatientStatus, ScheduleKind
+from reminderbot.telegram.app import COMMANDS
 from tests.e2e.conftest import CARE_TEAM, EMERGENCY, Harness
 
 
@@ -58,7 +59,10 @@ async def test_full_onboarding_from_start_to_summary(harness: Harness) -> None:
 async def test_commands_are_registered(harness: Harness) -> None:
     await harness.sandbox.wait_for(lambda s: s.commands, timeout=5)
     names = [c["command"] for c in harness.sandbox.commands]
-    assert names == ["start", "pain", "trend", "calcium", "help", "settings", "stop"]
+    assert names == list(COMMANDS)
+    assert {"start", "pain", "trend", "calcium", "caregiver", "help", "settings", "stop"} <= set(
+        names
+    )
 
 
 async def test_wrong_time_zone_gets_kind_retry(harness: Harness) -> None:

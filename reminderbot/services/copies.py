@@ -1,0 +1,85 @@
+"""What caregivers and patients hear after a check-in besides alerts: copies and proxy notices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reminderbot.delivery.outbox import Message, enqueue
+from reminderbot.services.alerts import AlertContext
+from reminderbot.store.audience import caregivers
+from reminderbot.store.models import CheckIn, Person
+
+
+def _text(ctx: AlertContext, locale: str, key: str, **values: Any) -> str:
+    return ctx.catalog.text(locale, key, **{**ctx.common, **values})
+
+
+async def after_checkin(
+    ctx: AlertContext,
+    session: AsyncSession,
+    *,
+    patient: Person,
+    checkin: CheckIn,
+    advice_keys: Sequence[str],
+    reporter: Person | None,
+    now: datetime,
+) -> None:
+    """Queue the copies a finished check-in owes.
+
+    A check-in without an alert goes, as a short copy, to caregivers who chose copies (an
+    alert reaches them anyway). A caregiver's proxy report is shown to the patient too, with
+    the advice it produced, so nobody reports for a patient behind their back.
+    """
+    score = int(checkin.score or 0)
+    messages: list[Message] = []
+    if not checkin.tier:
+        for recipient in await caregivers(session, patient.id, copies_only=True):
+            if reporter is not None and recipient.person_id == reporter.id:
+                continue
+            messages.append(
+                Message(
+                    chat_id=recipient.chat_id,
+                    recipient_id=recipient.person_id,
+                    kind="reminder",
+                    unique_key=f"copy:checkin:{checkin.id}:{recipient.chat_id}",
+                    payload={
+                        "text": _text(
+                            ctx,
+                            recipient.language,
+                            "caregiver.copy.checkin",
+                            patient_name=patient.display_name or "—",
+                            score=score,
+                        ),
+                        "buttons": [],
+                        "patient_id": patient.id,
+                    },
+                    not_before=now,
+                )
+            )
+    if reporter is not None:
+        locale = patient.language
+        parts = [
+            _text(
+                ctx,
+                locale,
+                "caregiver.proxy.patient_notice",
+                caregiver_name=reporter.display_name or "—",
+                score=score,
+            ),
+            *(_text(ctx, locale, key) for key in advice_keys),
+        ]
+        messages.append(
+            Message(
+                chat_id=patient.chat_id,
+                recipient_id=patient.id,
+                kind="notice",
+                unique_key=f"proxy:{checkin.id}",
+                payload={"text": "\n\n".join(parts), "buttons": [], "patient_id": patient.id},
+                not_before=now,
+            )
+        )
+    await enqueue(session, messages, now)

@@ -1,0 +1,414 @@
+"""Coordinators in chat: the roster (/patients), one patient (/patient), schedules (/schedule).
+
+The callers check the coordinator role; every view of a patient's data is audited here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reminderbot.content.describe import format_local_datetime
+from reminderbot.delivery import callbacks
+from reminderbot.services import roster, schedule_admin
+from reminderbot.services.admin_common import Actor, AdminInputError, parse_patient_id
+from reminderbot.services.schedule_admin import ScheduleChange
+from reminderbot.store.people import add_audit
+from reminderbot.telegram.coordinator_flow import Coordinator
+from reminderbot.telegram.replies import Reply, keyboard
+from reminderbot.telegram.runtime import Runtime
+
+PAGE = "pts"
+PICK_SCHEDULE = "sch"
+PICK_FIELD = "scf"
+PROGRAMS = "scp"
+ASSIGN = "prg"
+ACTIONS = frozenset({PAGE, PICK_SCHEDULE, PICK_FIELD, PROGRAMS, ASSIGN})
+AWAIT_SCHEDULE = "sched:"
+PAGE_SIZE = 10
+FIELDS = ("times", "weekdays", "every", "dose")
+
+
+def _actor(who: Coordinator) -> Actor:
+    return Actor(via="telegram", telegram_id=who.person.telegram_user_id)
+
+
+def _when(rt: Runtime, who: Coordinator, at: datetime | None) -> str:
+    if at is None:
+        return "—"
+    return format_local_datetime(
+        rt.catalog, who.locale, at.astimezone(ZoneInfo(who.person.timezone))
+    )
+
+
+def _error(rt: Runtime, who: Coordinator, exc: AdminInputError) -> list[Reply]:
+    return [Reply(exc.render(rt.catalog, who.locale))]
+
+
+# --- /patients ----------------------------------------------------------------------------------
+
+
+async def patients(
+    rt: Runtime, session: AsyncSession, who: Coordinator, page: int, now: datetime
+) -> list[Reply]:
+    """One page of the roster, most worrying first, with previous/next buttons."""
+    result = await roster.roster(session, now, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+    add_audit(
+        session,
+        at=now,
+        action="view:roster",
+        actor_telegram_id=who.person.telegram_user_id,
+        details={"patients": [row.person_id for row in result.rows]},
+    )
+    locale = who.locale
+    if not result.rows:
+        return [Reply(rt.text(locale, "coordinator.roster.none"))]
+    pages = (result.total + PAGE_SIZE - 1) // PAGE_SIZE
+    lines = [
+        rt.text(locale, "coordinator.roster.header", page=page + 1, pages=pages, total=result.total)
+    ]
+    for row in result.rows:
+        last = (
+            rt.text(
+                locale,
+                "coordinator.roster.last",
+                score=row.last_score,
+                tier=row.last_tier if row.last_tier is not None else 0,
+                when=_when(rt, who, row.last_answer_at),
+            )
+            if row.last_score is not None
+            else rt.text(locale, "coordinator.roster.never")
+        )
+        alert = (
+            rt.text(locale, "coordinator.roster.open_alert", tier=row.open_alert_tier)
+            if row.open_alert_tier is not None
+            else ""
+        )
+        lines.append(
+            rt.text(
+                locale,
+                "coordinator.roster.row",
+                patient_id=row.person_id,
+                name=row.name or "—",
+                status=rt.text(locale, f"coordinator.status.{row.status}"),
+                last=last,
+                missed=row.missed_checkins,
+                alert=alert,
+            )
+        )
+    buttons = []
+    if page > 0:
+        buttons.append(
+            (rt.text(locale, "coordinator.roster.previous"), callbacks.build(PAGE, str(page - 1)))
+        )
+    if page + 1 < pages:
+        buttons.append(
+            (rt.text(locale, "coordinator.roster.next"), callbacks.build(PAGE, str(page + 1)))
+        )
+    return [Reply("\n".join(lines), keyboard(buttons) if buttons else ())]
+
+
+# --- /patient <id> ------------------------------------------------------------------------------
+
+
+async def patient(
+    rt: Runtime, session: AsyncSession, who: Coordinator, args: list[str], now: datetime
+) -> tuple[list[Reply], int | None]:
+    """One patient's profile, schedules, check-ins and open alerts, and their id when found."""
+    try:
+        patient_id = parse_patient_id(args[0] if args else "")
+        detail = await roster.patient_detail(
+            session, patient_id, catalog=rt.catalog, locale=who.locale
+        )
+    except AdminInputError as exc:
+        return _error(rt, who, exc), None
+    add_audit(
+        session,
+        at=now,
+        action="view:patient",
+        actor_telegram_id=who.person.telegram_user_id,
+        subject_person_id=detail.person_id,
+    )
+    locale = who.locale
+    schedules = (
+        "\n".join(
+            rt.text(
+                locale,
+                "coordinator.patient.schedule",
+                number=view.schedule_id,
+                kind=rt.text(locale, f"coordinator.schedule.kind.{view.kind}"),
+                description=view.description,
+                next=view.next_local or "—",
+            )
+            for view in detail.schedules
+        )
+        or "—"
+    )
+    checkins = (
+        "\n".join(
+            rt.text(
+                locale,
+                "coordinator.patient.checkin",
+                when=_when(rt, who, c.answered_at or c.prompted_at),
+                score="—" if c.score is None else c.score,
+                tier="—" if c.tier is None else c.tier,
+                source=c.source,
+            )
+            for c in detail.recent_checkins
+        )
+        or "—"
+    )
+    alerts = ", ".join(f"#{a.alert_id} (T{a.tier})" for a in detail.open_alerts) or "—"
+    quiet = "–".join(detail.quiet_hours) if detail.quiet_hours else "—"
+    text = rt.text(
+        locale,
+        "coordinator.patient.details",
+        name=detail.name or "—",
+        patient_id=detail.person_id,
+        status=rt.text(locale, f"coordinator.status.{detail.status}"),
+        program=detail.program,
+        timezone=detail.timezone,
+        language=rt.catalog.locale_names.get(detail.language, detail.language),
+        quiet=quiet,
+        caregivers=detail.caregivers,
+        schedules=schedules,
+        checkins=checkins,
+        alerts=alerts,
+    )
+    return [Reply(text)], detail.person_id
+
+
+# --- /schedule <id> -----------------------------------------------------------------------------
+
+
+async def schedule(
+    rt: Runtime, session: AsyncSession, who: Coordinator, args: list[str], now: datetime
+) -> list[Reply]:
+    """A patient's schedules in words, a button to change each, and one to assign a program."""
+    try:
+        patient_id = parse_patient_id(args[0] if args else "")
+    except AdminInputError as exc:
+        return _error(rt, who, exc)
+    return await _show(rt, session, who, patient_id, now)
+
+
+async def _show(
+    rt: Runtime, session: AsyncSession, who: Coordinator, patient_id: int, now: datetime
+) -> list[Reply]:
+    try:
+        shown = await schedule_admin.show_schedules(
+            session, patient_id, catalog=rt.catalog, locale=who.locale
+        )
+    except AdminInputError as exc:
+        return _error(rt, who, exc)
+    add_audit(
+        session,
+        at=now,
+        action="view:schedule",
+        actor_telegram_id=who.person.telegram_user_id,
+        subject_person_id=patient_id,
+    )
+    locale = who.locale
+    lines = [
+        rt.text(
+            locale,
+            "coordinator.schedule.header",
+            name=shown.name or "—",
+            patient_id=patient_id,
+            program=shown.program,
+            timezone=shown.timezone,
+        )
+    ]
+    rows: list[list[tuple[str, str]]] = []
+    for view in shown.schedules:
+        lines.append(
+            rt.text(
+                locale,
+                "coordinator.patient.schedule",
+                number=view.schedule_id,
+                kind=rt.text(locale, f"coordinator.schedule.kind.{view.kind}"),
+                description=view.description,
+                next=view.next_local or "—",
+            )
+        )
+        if view.kind in schedule_admin.SCHEDULE_KINDS:
+            rows.append(
+                [
+                    (
+                        rt.text(
+                            locale,
+                            "coordinator.schedule.change_button",
+                            number=view.schedule_id,
+                            kind=rt.text(locale, f"coordinator.schedule.kind.{view.kind}"),
+                        ),
+                        callbacks.build(PICK_SCHEDULE, str(patient_id), str(view.schedule_id)),
+                    )
+                ]
+            )
+    rows.append(
+        [
+            (
+                rt.text(locale, "coordinator.schedule.program_button"),
+                callbacks.build(PROGRAMS, str(patient_id)),
+            )
+        ]
+    )
+    return [Reply("\n".join(lines), keyboard(*rows))]
+
+
+def _pick_field(
+    rt: Runtime, who: Coordinator, patient_id: str, schedule_id: str, kind: str
+) -> list[Reply]:
+    locale = who.locale
+    fields = [f for f in FIELDS if f != "dose" or kind == "calcium"]
+    rows = [
+        [
+            (
+                rt.text(locale, f"coordinator.schedule.field.{field}"),
+                callbacks.build(PICK_FIELD, f"{patient_id}.{schedule_id}", field),
+            )
+        ]
+        for field in fields
+    ]
+    return [
+        Reply(
+            rt.text(locale, "coordinator.schedule.pick_field", number=schedule_id), keyboard(*rows)
+        )
+    ]
+
+
+def _ask_value(
+    rt: Runtime, who: Coordinator, patient_id: str, schedule_id: str, field: str
+) -> list[Reply]:
+    who.person.awaiting = f"{AWAIT_SCHEDULE}{patient_id}:{schedule_id}:{field}"
+    return [Reply(rt.text(who.locale, f"coordinator.schedule.ask.{field}"))]
+
+
+def _change_for(field: str, typed: str) -> ScheduleChange:
+    text = typed.strip()
+    if field == "times":
+        return ScheduleChange(times=text)
+    if field == "weekdays":
+        return ScheduleChange(weekdays=text)
+    if field == "every":
+        number, _, unit = text.partition(" ")
+        return ScheduleChange(every=number, unit=unit.strip() or None)
+    dates, _, before = text.partition(";")
+    return ScheduleChange(dose_dates=dates.strip(), days_before=before.strip() or None)
+
+
+async def typed_value(
+    rt: Runtime, session: AsyncSession, who: Coordinator, typed: str, now: datetime
+) -> list[Reply]:
+    """The new times, weekdays, interval or dose dates a coordinator typed for a schedule."""
+    awaiting = (who.person.awaiting or "").removeprefix(AWAIT_SCHEDULE)
+    parts = awaiting.split(":")
+    if len(parts) != 3 or parts[2] not in FIELDS:
+        who.person.awaiting = None
+        return [Reply(rt.text(who.locale, "common.stale_button"))]
+    patient_id, schedule_id, field = parts
+    try:
+        update = await schedule_admin.change_schedule(
+            session,
+            int(patient_id),
+            schedule_id,
+            _change_for(field, typed),
+            actor=_actor(who),
+            now=now,
+            catalog=rt.catalog,
+            locale=who.locale,
+        )
+    except AdminInputError as exc:
+        # Keep waiting for a corrected value: nothing was changed.
+        return [
+            *_error(rt, who, exc),
+            Reply(rt.text(who.locale, f"coordinator.schedule.ask.{field}")),
+        ]
+    who.person.awaiting = None
+    return [
+        Reply(
+            rt.text(
+                who.locale,
+                "coordinator.schedule.changed",
+                number=update.after.schedule_id,
+                before=update.before.description,
+                after=update.after.description,
+                next=update.after.next_local or "—",
+            )
+        )
+    ]
+
+
+async def _programs(
+    rt: Runtime, session: AsyncSession, who: Coordinator, patient_id: str
+) -> list[Reply]:
+    views = await schedule_admin.list_programs(
+        session, rt.programs, catalog=rt.catalog, locale=who.locale
+    )
+    lines = [rt.text(who.locale, "coordinator.schedule.programs_header")]
+    for view in views:
+        lines.append(f"• {view.name}: " + "; ".join(item.description for item in view.items))
+    rows = [[(view.name, callbacks.build(ASSIGN, patient_id, view.name))] for view in views]
+    return [Reply("\n".join(lines), keyboard(*rows))]
+
+
+async def _assign(
+    rt: Runtime,
+    session: AsyncSession,
+    who: Coordinator,
+    patient_id: str,
+    program: str,
+    now: datetime,
+) -> list[Reply]:
+    try:
+        await schedule_admin.assign_program(
+            session,
+            int(patient_id),
+            program,
+            programs=rt.programs,
+            actor=_actor(who),
+            now=now,
+            catalog=rt.catalog,
+            locale=who.locale,
+        )
+    except AdminInputError as exc:
+        return _error(rt, who, exc)
+    done = Reply(rt.text(who.locale, "coordinator.schedule.program_done", program=program))
+    return [done, *await _show(rt, session, who, int(patient_id), now)]
+
+
+# --- buttons ------------------------------------------------------------------------------------
+
+
+async def button(
+    rt: Runtime,
+    session: AsyncSession,
+    who: Coordinator,
+    data: callbacks.ButtonData,
+    now: datetime,
+) -> list[Reply]:
+    """A roster or schedule button (the caller has checked the role)."""
+    if data.action == PAGE and data.key.isdigit():
+        return await patients(rt, session, who, int(data.key), now)
+    if data.action == PICK_SCHEDULE and data.key.isdigit() and data.value.isdigit():
+        try:
+            shown = await schedule_admin.show_schedules(
+                session, int(data.key), catalog=rt.catalog, locale=who.locale
+            )
+        except AdminInputError as exc:
+            return _error(rt, who, exc)
+        kinds = {str(v.schedule_id): v.kind for v in shown.schedules}
+        if data.value not in kinds:
+            return []
+        return _pick_field(rt, who, data.key, data.value, kinds[data.value])
+    if data.action == PICK_FIELD and data.value in FIELDS:
+        patient_id, _, schedule_id = data.key.partition(".")
+        if patient_id.isdigit() and schedule_id.isdigit():
+            return _ask_value(rt, who, patient_id, schedule_id, data.value)
+    if data.action == PROGRAMS and data.key.isdigit():
+        return await _programs(rt, session, who, data.key)
+    if data.action == ASSIGN and data.key.isdigit():
+        return await _assign(rt, session, who, data.key, data.value, now)
+    return []
