@@ -50,7 +50,8 @@ class Settings(BaseSettings):
     coordinator_ids: Annotated[tuple[int, ...], NoDecode] = ()
     default_timezone: str = "UTC"
     emergency_number: str = "112"
-    care_team_contact: str = "your care team (ask them for their phone number)"
+    # Unset: "your care team" in each reader's language (common.default.care_team_contact).
+    care_team_contact: str | None = None
     webhook_url: str = ""
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
@@ -128,7 +129,9 @@ class Settings(BaseSettings):
 
     @field_validator("emergency_number", "care_team_contact")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not value.strip():
             raise ValueError("must not be empty: it appears in every escalation message")
         return value.strip()

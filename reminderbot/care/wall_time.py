@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import time
 
+# Chinese readers write "18点30分" or "晚上6点"; a Chinese keyboard types "１８：００" (NFKC
+# folds full-width digits and colons, so only the words need handling here).
 _TIME_RE = re.compile(
-    r"^\s*(?P<hour>\d{1,2})(?:\s*[:.h]\s*(?P<minute>\d{2}))?\s*(?P<ampm>a\.?m\.?|p\.?m\.?)?\s*$",
+    r"^\s*(?P<cn>上午|早上|中午|下午|晚上)?\s*(?P<hour>\d{1,2})"
+    r"(?:\s*[:.h点時时]\s*(?P<minute>\d{2}))?\s*[点時时分]?"
+    r"\s*(?P<ampm>a\.?m\.?|p\.?m\.?)?\s*$",
     re.IGNORECASE,
 )
-_RANGE_SPLIT_RE = re.compile(r"\s*(?:-|–|—|to|until|till)\s*", re.IGNORECASE)
+_RANGE_SPLIT_RE = re.compile(r"\s*(?:-|–|—|~|to|until|till|至|到)\s*", re.IGNORECASE)
+_CN_AMPM = {"上午": "am", "早上": "am", "中午": "pm", "下午": "pm", "晚上": "pm"}
 
 
 def parse_local_time(text: str) -> time | None:
-    """Read a wall-clock time such as "18:00", "6pm", "6:30 pm" or "07.15"; None if unreadable."""
-    match = _TIME_RE.match(text)
+    """Read a wall-clock time such as "18:00", "6pm", "07.15" or "晚上6点"; None if unreadable."""
+    match = _TIME_RE.match(unicodedata.normalize("NFKC", text))
     if match is None:
         return None
     hour = int(match["hour"])
     minute = int(match["minute"] or 0)
-    ampm = (match["ampm"] or "").replace(".", "").lower()
+    ampm = (match["ampm"] or _CN_AMPM.get(match["cn"] or "", "")).replace(".", "").lower()
+    if match["cn"] == "中午" and hour == 12:
+        ampm = ""
     if ampm:
         if not 1 <= hour <= 12:
             return None
@@ -31,7 +39,7 @@ def parse_local_time(text: str) -> time | None:
 
 def parse_time_range(text: str) -> tuple[time, time] | None:
     """Read a range such as "22:00-07:00" or "10pm to 7am"; None if unreadable or empty."""
-    parts = _RANGE_SPLIT_RE.split(text.strip(), maxsplit=1)
+    parts = _RANGE_SPLIT_RE.split(unicodedata.normalize("NFKC", text).strip(), maxsplit=1)
     if len(parts) != 2:
         return None
     start, end = parse_local_time(parts[0]), parse_local_time(parts[1])

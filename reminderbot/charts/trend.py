@@ -245,11 +245,38 @@ def _direction(recent: float | None, previous: float | None) -> Direction:
     return "steady"
 
 
+log = logging.getLogger(__name__)
+
+# File names of CJK fonts from Debian, Noto and Adobe packages.
+_CJK_FILE_RE = re.compile(
+    r"wqy|NotoSansCJK|NotoSerifCJK|NotoSansSC|SourceHanSans|DroidSansFallback", re.I
+)
+# Han ideographs, CJK punctuation and full-width forms: text that DejaVu Sans cannot draw.
+_CJK_TEXT_RE = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
 @cache
 def _font_families() -> tuple[str, ...]:
     """DejaVu Sans first, then the CJK families this machine has (asking for absent ones logs)."""
     installed = {entry.name for entry in font_manager.fontManager.ttflist}
+    if not installed & set(_CJK_FAMILIES):
+        # matplotlib's font list is cached on first use; a font installed later (e.g. apt
+        # install fonts-noto-cjk) is found by scanning the system folders once.
+        for path in font_manager.findSystemFonts():
+            if _CJK_FILE_RE.search(path.rsplit("/", 1)[-1]):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    log.warning("chart font could not be loaded path=%s", path)
+        installed = {entry.name for entry in font_manager.fontManager.ttflist}
     return (_BASE_FAMILY, *(name for name in _CJK_FAMILIES if name in installed))
+
+
+def can_draw(*texts: str) -> bool:
+    """Whether the chart's fonts cover these texts (Chinese needs a CJK font installed)."""
+    if not any(_CJK_TEXT_RE.search(text) for text in texts):
+        return True
+    return len(_font_families()) > 1
 
 
 class _FontNoiseFilter(logging.Filter):

@@ -18,6 +18,7 @@ from reminderbot.delivery.worker import Delivery
 from reminderbot.sandbox import BotApiSandbox
 from reminderbot.sandbox.driver import SimulatedUser
 from reminderbot.telegram.app import build_application, polling
+from reminderbot.telegram.prompts import PRESELECTED_MARK
 from reminderbot.telegram.runtime import Runtime
 
 DEMO_TOKEN = "424242:DEMO-not-a-real-token-000000000"
@@ -39,15 +40,29 @@ class Step:
     heading: str = ""
 
 
+# The scripted patient's first name, per locale, so the transcript reads naturally.
+DEMO_NAMES = {"zh-Hans": "王芳"}
+
+
 def script(rt: Runtime, locale: str, name: str) -> list[Step]:
     """Onboarding with one mistyped time zone, a setting, a calm check-in and an emergency."""
     t = rt.text
     yes, no = t(locale, "checkin.yes_button"), t(locale, "checkin.no_button")
     # The screen asks emergency signs first; the demo answers Yes to the very first one.
     first_flag = screen_for(frozenset(), rt.escalation)[0].id
+    agree = t(locale, "onboarding.consent.agree_button")
+    if len(rt.catalog.locales) > 1:
+        # Telegram's language_code preselects the patient's language; the demo keeps it.
+        language_name = PRESELECTED_MARK + rt.catalog.locale_names[locale]
+        consent = [
+            Step("tap", agree, "onboarding.language.ask"),
+            Step("tap", language_name, "onboarding.timezone.ask"),
+        ]
+    else:
+        consent = [Step("tap", agree, "onboarding.timezone.ask")]
     return [
         Step("send", "/start", "onboarding.welcome", (("name", name),), heading="Onboarding"),
-        Step("tap", t(locale, "onboarding.consent.agree_button"), "onboarding.timezone.ask"),
+        *consent,
         Step(
             "send",
             "Mars/Olympus Mons",
@@ -60,6 +75,13 @@ def script(rt: Runtime, locale: str, name: str) -> list[Step]:
             t(locale, "onboarding.times.keep_button"),
             "onboarding.summary.done",
             (("name", name),),
+        ),
+        Step(
+            "send",
+            "/alerts",
+            "coordinator.alerts.none",
+            actor=COORDINATOR,
+            heading="The coordinator opens the alert work list",
         ),
         Step("send", "/settings", "settings.overview", heading="Settings"),
         Step("tap", t(locale, "settings.quiet_button"), "settings.quiet.ask"),
@@ -177,7 +199,9 @@ async def run_demo(settings: Settings, locale: str, write: Callable[[str], objec
             async with open_runtime(demo_settings) as rt:
                 users = {
                     PATIENT: sandbox.user(
-                        user_id=DEMO_USER_ID, first_name="Ada", language_code=locale
+                        user_id=DEMO_USER_ID,
+                        first_name=DEMO_NAMES.get(locale, "Ada"),
+                        language_code=locale,
                     ),
                     COORDINATOR: sandbox.user(
                         user_id=DEMO_COORDINATOR_ID, first_name="Nora", language_code=locale

@@ -110,6 +110,18 @@ class Catalog:
         missing = [name for name in placeholders if name not in values]
         if missing:
             raise MissingPlaceholderError(key, missing)
+        # None means "not configured": the locale's own wording from common.default.<name>,
+        # e.g. "your care team" / "您的医护团队" when no care team contact was set.
+        unset = [name for name in placeholders if values[name] is None]
+        if unset:
+            values = {
+                **values,
+                **{
+                    name: self.text(locale, f"common.default.{name}")
+                    for name in unset
+                    if f"common.default.{name}" in self._placeholders
+                },
+            }
         texts = self._texts.get(locale)
         if texts is None:
             texts = self._texts[self.resolve_locale(locale)]

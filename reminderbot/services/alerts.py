@@ -69,6 +69,7 @@ def render_alert(
     """The alert text in one recipient's language: who, score and trend, flags, what was told."""
     flags = [r.split(":", 1)[1] for r in assessment.reasons if r.startswith("red_flag:")]
     none = _text(ctx, locale, "alert.none")
+    separator = _text(ctx, locale, "common.list_separator")
     reasons = [r for r in assessment.reasons if not r.startswith("red_flag:")]
     usual = f"{assessment.usual:g}" if assessment.usual is not None else "—"
     return _text(
@@ -86,8 +87,8 @@ def render_alert(
         score=checkin.score,
         usual=usual,
         trend=" → ".join(str(s) for s in trend) or _text(ctx, locale, "alert.no_history"),
-        flags=", ".join(_flag_name(ctx, locale, f) for f in flags) or none,
-        reasons=", ".join(_reason_name(ctx, locale, r) for r in reasons) or none,
+        flags=separator.join(_flag_name(ctx, locale, f) for f in flags) or none,
+        reasons=separator.join(_reason_name(ctx, locale, r) for r in reasons) or none,
         told=_told(ctx, locale, told_keys),
         note=_text(ctx, locale, "alert.note", note=checkin.note) if checkin.note else "",
     )

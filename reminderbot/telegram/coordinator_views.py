@@ -43,6 +43,12 @@ def _when(rt: Runtime, who: Coordinator, at: datetime | None) -> str:
     )
 
 
+def _source(rt: Runtime, locale: str, source: str) -> str:
+    """How a check-in came about, in words (older rows may carry codes with no text)."""
+    key = f"coordinator.source.{source}"
+    return rt.text(locale, key) if key in rt.catalog.keys else source
+
+
 def _error(rt: Runtime, who: Coordinator, exc: AdminInputError) -> list[Reply]:
     return [Reply(exc.render(rt.catalog, who.locale))]
 
@@ -154,7 +160,7 @@ async def patient(
                 when=_when(rt, who, c.answered_at or c.prompted_at),
                 score="—" if c.score is None else c.score,
                 tier="—" if c.tier is None else c.tier,
-                source=c.source,
+                source=_source(rt, locale, c.source),
             )
             for c in detail.recent_checkins
         )

@@ -12,7 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InputFile, Update, User
 from telegram.ext import ContextTypes
 
-from reminderbot.charts.trend import TrendLabels, TrendPoint, render_trend_png, summarize
+from reminderbot.charts.trend import (
+    TrendLabels,
+    TrendPoint,
+    can_draw,
+    render_trend_png,
+    summarize,
+)
 from reminderbot.delivery import callbacks
 from reminderbot.services import alerts
 from reminderbot.store.audience import is_coordinator
@@ -169,7 +175,22 @@ async def send_trend(rt: Runtime, update: Update, context: ContextTypes.DEFAULT_
         )
         zone = ZoneInfo(viewer.timezone if viewer else patient.timezone)
         name = patient.display_name or f"#{patient.id}"
-    labels = TrendLabels(
+    labels = _labels(rt, locale, name)
+    if not can_draw(labels.title, labels.y_label, labels.no_data, *labels.bands):
+        # Without a CJK font Chinese labels would be empty boxes; English ones stay readable,
+        # and the caption below the chart is still in the reader's language.
+        log.warning("no CJK font for chart labels; drawing them in English (fonts-noto-cjk)")
+        labels = _labels(rt, "en", name if can_draw(name) else f"#{patient_id}")
+    # Rendering is CPU work; a worker thread keeps the bot answering meanwhile.
+    png = await asyncio.to_thread(render_trend_png, points, alert_times, now, zone, labels)
+    summary = summarize(points, now)
+    caption = _summary_text(rt, locale, summary, len(alert_times))
+    photo = InputFile(png, filename="pain-chart.png")
+    await context.bot.send_photo(chat.id, photo, caption=caption)
+
+
+def _labels(rt: Runtime, locale: str, name: str) -> TrendLabels:
+    return TrendLabels(
         title=rt.text(locale, "trend.title", name=name),
         y_label=rt.text(locale, "trend.y_label"),
         no_data=rt.text(locale, "trend.no_data"),
@@ -180,12 +201,6 @@ async def send_trend(rt: Runtime, update: Update, context: ContextTypes.DEFAULT_
             rt.text(locale, "trend.band.severe"),
         ),
     )
-    # Rendering is CPU work; a worker thread keeps the bot answering meanwhile.
-    png = await asyncio.to_thread(render_trend_png, points, alert_times, now, zone, labels)
-    summary = summarize(points, now)
-    caption = _summary_text(rt, locale, summary, len(alert_times))
-    photo = InputFile(png, filename="pain-chart.png")
-    await context.bot.send_photo(chat.id, photo, caption=caption)
 
 
 def _summary_text(rt: Runtime, locale: str, summary: object, alert_count: int) -> str:

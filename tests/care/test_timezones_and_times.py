@@ -46,6 +46,15 @@ def test_resolve_timezone(typed: str, zone: str | None) -> None:
         ("18:60", None),
         ("teatime", None),
         ("", None),
+        # As Chinese readers type times: full-width digits and colon, 点/分, 上午/下午/晚上.
+        ("１８：００", time(18, 0)),
+        ("18点", time(18, 0)),
+        ("18点30分", time(18, 30)),
+        ("晚上6点", time(18, 0)),
+        ("下午6:30", time(18, 30)),
+        ("上午9点", time(9, 0)),
+        ("中午12点", time(12, 0)),
+        ("晚上13点", None),
     ],
 )
 def test_parse_local_time(typed: str, expected: time | None) -> None:
@@ -64,3 +73,10 @@ def test_parse_time_range_and_quiet_hours_across_midnight() -> None:
     assert not in_quiet_hours(time(7, 0), start, end)
     assert not in_quiet_hours(time(12, 0), start, end)
     assert in_quiet_hours(time(13, 0), time(12, 0), time(14, 0))
+
+
+def test_quiet_hours_as_typed_in_chinese() -> None:
+    hours = (time(22, 0), time(7, 0))
+    assert parse_time_range("22:00至07:00") == hours
+    assert parse_time_range("晚上10点到早上7点") == hours
+    assert parse_time_range("２２：００～０７：００") == hours

@@ -460,3 +460,25 @@ def test_summary_matches_a_direct_count(raw: list[tuple[int, int]]) -> None:
     assert (summary.direction == "unknown") == (
         summary.median_7d is None or summary.median_prev_7d is None
     )
+
+
+def test_can_draw_latin_always_and_chinese_only_with_a_cjk_font(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert trend.can_draw("Pain over 30 days", "Zoë")
+    monkeypatch.setattr(trend, "_font_families", lambda: ("DejaVu Sans",))
+    assert not trend.can_draw("Pain", "30 天疼痛")
+    monkeypatch.setattr(trend, "_font_families", lambda: ("DejaVu Sans", "WenQuanYi Micro Hei"))
+    assert trend.can_draw("30 天疼痛")
+
+
+@pytest.mark.skipif(
+    not any(
+        trend._CJK_FILE_RE.search(path.rsplit("/", 1)[-1])
+        for path in font_manager.findSystemFonts()
+    ),
+    reason="no CJK font installed on this machine (CI installs fonts-wqy-microhei)",
+)
+def test_a_cjk_font_installed_on_the_system_is_found() -> None:
+    assert len(trend._font_families()) > 1
+    assert trend.can_draw("王芳的疼痛")

@@ -70,6 +70,7 @@ def test_demo_prints_onboarding_transcript(tmp_path: Path) -> None:
     steps = [
         "👤 Patient: /start",
         "👤 Patient taps [ I agree ]",
+        "👤 Patient taps [ ✓ English ]",
         "Sorry, I don't recognise “Mars/Olympus Mons”",
         "Time zone set to Europe/Berlin",
         "👤 Patient taps [ Keep these times ]",
@@ -88,3 +89,38 @@ def test_demo_refuses_an_unknown_locale(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "'tlh' is not available" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_demo_runs_in_chinese(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "demo", "--locale", "zh-Hans", timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    steps = [
+        "👤 Patient taps [ 我同意 ]",
+        "👤 Patient taps [ ✓ 简体中文 ]",
+        "时区已设为 Europe/Berlin",
+        "设置好了，王芳！",
+        "• 疼痛评估：每天 18:00",
+    ]
+    positions = [out.find(step) for step in steps]
+    assert all(p >= 0 for p in positions), list(zip(steps, positions, strict=True))
+    assert positions == sorted(positions)
+
+
+def test_content_preview_shows_tips_as_patients_see_them(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "content", "preview", "--locale", "zh-Hans", "--topic", "protein")
+    assert result.returncode == 0, result.stderr
+    blocks = result.stdout.split("── ")[1:]
+    assert len(blocks) == 13
+    first = blocks[0]
+    assert first.startswith("protein_why_it_matters · source [23, 24] · review by 2027-11-30")
+    assert "蛋白质" in first
+    assert result.stdout.rstrip().endswith("13 tips (zh-Hans, topic protein)")
+
+
+def test_content_preview_refuses_unknown_locale_and_topic(tmp_path: Path) -> None:
+    locale = run_cli(tmp_path, "content", "preview", "--locale", "tlh")
+    assert locale.returncode == 2
+    assert "no locale 'tlh'; the catalog has: en, zh-Hans" in locale.stderr
+    topic = run_cli(tmp_path, "content", "preview", "--topic", "cheese")
+    assert topic.returncode == 2 and "no topic 'cheese'" in topic.stderr

@@ -110,14 +110,25 @@ class Harness:
         )
         return next(m for m in user.unread if m.text.startswith(starts_with))
 
-    async def onboard(self, user: SimulatedUser, zone_label: str = "Europe/Berlin") -> SentMessage:
-        """Take a user through onboarding with the defaults; return the summary message."""
+    async def consent(self, user: SimulatedUser) -> SentMessage:
+        """/start, agree, and pick the preselected language when there is a choice.
+
+        Returns the time zone question, already read.
+        """
         await self.say(user, "/start")
         await self.tap(user, self.t("onboarding.consent.agree_button"))
         if len(self.rt.catalog.locales) > 1:
             await self.until(user, self.t("onboarding.language.ask"))
-            await self.tap(user, PRESELECTED_MARK + self.rt.catalog.locale_names["en"])
-        await self.until(user, self.t("onboarding.timezone.ask")[:30])
+            asked = await self.tap(user, PRESELECTED_MARK + self.rt.catalog.locale_names["en"])
+        else:
+            asked = await self.until(user, self.t("onboarding.timezone.ask")[:30])
+            user.mark_read()
+        assert asked.text == self.t("onboarding.timezone.ask"), asked.text
+        return asked
+
+    async def onboard(self, user: SimulatedUser, zone_label: str = "Europe/Berlin") -> SentMessage:
+        """Take a user through onboarding with the defaults; return the summary message."""
+        await self.consent(user)
         await self.tap(user, zone_label)
         await self.until(user, "I'll ask about your pain")
         return await self.tap(user, self.t("onboarding.times.keep_button"))

@@ -37,20 +37,19 @@ async def test_consent_double_tap_records_once(harness: Harness) -> None:
     await ada.wait_for(lambda u: len(u.callback_answers) == 2, timeout=10)
     assert (await harness.row_counts())["person"] == 1
     assert [a.text for a in ada.callback_answers] == [None, harness.t("common.stale_button")]
-    zone_questions = [m for m in ada.messages if m.text == harness.t("onboarding.timezone.ask")]
-    assert len(zone_questions) == 1
+    questions = [m for m in ada.messages if m.text == harness.t("onboarding.language.ask")]
+    assert len(questions) == 1
 
 
 async def test_double_tap_on_keep_times_finishes_once(harness: Harness) -> None:
     ada = harness.user()
-    await harness.say(ada, "/start")
-    await harness.tap(ada, "I agree")
-    await harness.until(ada, "Which time zone")
+    await harness.consent(ada)
     await harness.tap(ada, "Europe/Berlin")
     await harness.until(ada, "I'll ask about your pain")
+    answered = len(ada.callback_answers)
     await ada.tap("Keep these times")
     await ada.tap("Keep these times")
-    await ada.wait_for(lambda u: len(u.callback_answers) == 4, timeout=10)
+    await ada.wait_for(lambda u: len(u.callback_answers) == answered + 2, timeout=10)
     assert ada.callback_answers[-1].text == harness.t("common.stale_button")
     summaries = [m for m in ada.messages if m.text.startswith("You're all set")]
     assert len(summaries) == 1
@@ -61,9 +60,7 @@ async def test_double_tap_on_keep_times_finishes_once(harness: Harness) -> None:
 async def test_long_and_odd_input_always_answered(harness: Harness, stage: str) -> None:
     ada = harness.user()
     if stage != "before_consent":
-        await harness.say(ada, "/start")
-        await harness.tap(ada, "I agree")
-        await harness.until(ada, "Which time zone")
+        await harness.consent(ada)
     if stage == "subscribed":
         await harness.tap(ada, "Europe/Berlin")
         await harness.until(ada, "I'll ask about your pain")

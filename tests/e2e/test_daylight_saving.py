@@ -18,9 +18,7 @@ STEP = timedelta(minutes=15)
 
 
 async def _onboard_at(harness: Harness, user: SimulatedUser, zone: str, checkin: str) -> None:
-    await harness.say(user, "/start")
-    await harness.tap(user, "I agree")
-    await harness.until(user, "Which time zone")
+    await harness.consent(user)
     await harness.say(user, zone)
     await harness.until(user, "I'll ask about your pain")
     await harness.tap(user, "Change times")

@@ -28,7 +28,11 @@ async def test_full_onboarding_from_start_to_summary(harness: Harness) -> None:
     # The consent keyboard is closed so it cannot be tapped twice.
     assert ada.messages[0].buttons == []
 
-    ask_zone = await ada.next_message()
+    ask_language = await ada.next_message()
+    assert ask_language.text == harness.t("onboarding.language.ask")
+    # Telegram gave no language: English is preselected; every locale is offered.
+    assert ask_language.buttons == [["✓ English"], ["简体中文"]]
+    ask_zone = await harness.tap(ada, "✓ English")
     assert ask_zone.text == harness.t("onboarding.timezone.ask")
     assert ask_zone.buttons[0][0] == "Europe/London"
 
@@ -67,9 +71,7 @@ async def test_commands_are_registered(harness: Harness) -> None:
 
 async def test_wrong_time_zone_gets_kind_retry(harness: Harness) -> None:
     ada = harness.user()
-    await harness.say(ada, "/start")
-    await harness.tap(ada, "I agree")
-    await harness.until(ada, "Which time zone")
+    await harness.consent(ada)
 
     retry = await harness.say(ada, "Mars/Olympus Mons")
     assert retry.text.startswith("Sorry, I don't recognise “Mars/Olympus Mons” as a time zone.")
@@ -86,9 +88,7 @@ async def test_wrong_time_zone_gets_kind_retry(harness: Harness) -> None:
 
 async def test_changing_times_during_onboarding(harness: Harness) -> None:
     ada = harness.user()
-    await harness.say(ada, "/start")
-    await harness.tap(ada, "I agree")
-    await harness.until(ada, "Which time zone")
+    await harness.consent(ada)
     await harness.tap(ada, "Europe/Berlin")
     await harness.until(ada, "I'll ask about your pain")
 
@@ -106,9 +106,7 @@ async def test_changing_times_during_onboarding(harness: Harness) -> None:
 
 async def test_start_mid_onboarding_continues_where_it_stopped(harness: Harness) -> None:
     ada = harness.user()
-    await harness.say(ada, "/start")
-    await harness.tap(ada, "I agree")
-    await harness.until(ada, "Which time zone")
+    await harness.consent(ada)
 
     again = await harness.say(ada, "/start")
     assert again.text == harness.t("onboarding.summary.continue")
