@@ -322,3 +322,29 @@ async def test_a_caregiver_can_also_subscribe_as_a_patient(harness: Harness) -> 
     assert len(carer.patient.schedules) == 3
     (link,) = await _links(harness)
     assert link.caregiver_id == carer.id and link.revoked_at is None, "still Ada's caregiver"
+
+
+async def test_one_caregiver_for_two_patients_chooses_whom_to_answer_for(
+    harness: Harness,
+) -> None:
+    ada, zoe = harness.user(), harness.user(user_id=1002, first_name="Zoe")
+    cara = harness.user(user_id=4242, first_name="Cara")
+    await harness.onboard(ada)
+    await harness.onboard(zoe)
+    await _join(harness, cara, await _invite(harness, ada), "alerts")
+    await _join(harness, cara, await _invite(harness, zoe), "weekly")
+    overview = await harness.say(cara, "/caregiver")
+    assert "Ada — you receive alerts only" in overview.text
+    assert "Zoe — you receive alerts and a weekly summary" in overview.text
+
+    choose = await harness.say(cara, "/pain")
+    assert choose.text == harness.t("caregiver.proxy.choose")
+    assert choose.buttons == [["Ada"], ["Zoe"]]
+    intro = await harness.tap(cara, "Zoe")
+    assert intro.text.startswith("You are answering for Zoe.")
+    await harness.tap(cara, "1")
+    await _answer_rest(harness, cara, scale=1)
+    zoe_person = await harness.person(zoe)
+    async with harness.rt.sessions() as session:
+        (checkin,) = (await session.scalars(select(CheckIn))).all()
+    assert zoe_person is not None and checkin.patient_id == zoe_person.id
