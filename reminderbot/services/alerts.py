@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -112,6 +112,45 @@ async def audience(
     )
 
 
+async def _queue(
+    session: AsyncSession,
+    ctx: AlertContext,
+    alert: Alert,
+    render: Callable[[str], str],
+    now: datetime,
+) -> int:
+    """Queue an alert to its audience, each in their language; coordinators get Acknowledge."""
+    staff, family = await audience(session, ctx, alert.patient_id, alert.tier)
+    messages = []
+    for recipient, is_staff in [(r, True) for r in staff] + [(r, False) for r in family]:
+        locale = recipient.language
+        ack = [_text(ctx, locale, "alert.acknowledge_button"), callbacks.build(ACK, str(alert.id))]
+        messages.append(
+            Message(
+                chat_id=recipient.chat_id,
+                recipient_id=recipient.person_id,
+                kind="alert",
+                unique_key=f"alert:{alert.id}:{recipient.chat_id}:0",
+                payload={
+                    "text": render(locale),
+                    "buttons": [[ack]] if is_staff else [],
+                    "alert_id": alert.id,
+                    "patient_id": alert.patient_id,
+                },
+                not_before=now,
+            )
+        )
+    await enqueue(session, messages, now)
+    log.info(
+        "alert raised alert=%d person=%d tier=%d recipients=%d",
+        alert.id,
+        alert.patient_id,
+        alert.tier,
+        len(messages),
+    )
+    return len(messages)
+
+
 async def raise_alert(
     session: AsyncSession,
     ctx: AlertContext,
@@ -135,12 +174,11 @@ async def raise_alert(
     )
     session.add(alert)
     await session.flush()
-    staff, family = await audience(session, ctx, patient.id, assessment.tier)
-    messages = []
-    for recipient, is_staff in [(r, True) for r in staff] + [(r, False) for r in family]:
-        text = render_alert(
+
+    def render(locale: str) -> str:
+        return render_alert(
             ctx,
-            recipient.language,
+            locale,
             patient=patient,
             checkin=checkin,
             assessment=assessment,
@@ -148,41 +186,8 @@ async def raise_alert(
             told_keys=told_keys,
             caregiver_name=caregiver_name,
         )
-        buttons = (
-            [
-                [
-                    [
-                        _text(ctx, recipient.language, "alert.acknowledge_button"),
-                        callbacks.build(ACK, str(alert.id)),
-                    ]
-                ]
-            ]
-            if is_staff
-            else []
-        )
-        messages.append(
-            Message(
-                chat_id=recipient.chat_id,
-                recipient_id=recipient.person_id,
-                kind="alert",
-                unique_key=f"alert:{alert.id}:{recipient.chat_id}:0",
-                payload={
-                    "text": text,
-                    "buttons": buttons,
-                    "alert_id": alert.id,
-                    "patient_id": patient.id,
-                },
-                not_before=now,
-            )
-        )
-    await enqueue(session, messages, now)
-    log.info(
-        "alert raised alert=%d person=%d tier=%d recipients=%d",
-        alert.id,
-        patient.id,
-        alert.tier,
-        len(messages),
-    )
+
+    await _queue(session, ctx, alert, render, now)
     return alert
 
 
@@ -208,11 +213,9 @@ async def raise_calcium_alert(
     )
     session.add(alert)
     await session.flush()
-    staff, family = await audience(session, ctx, patient.id, tier)
-    messages = []
-    for recipient, is_staff in [(r, True) for r in staff] + [(r, False) for r in family]:
-        locale = recipient.language
-        text = _text(
+
+    def render(locale: str) -> str:
+        return _text(
             ctx,
             locale,
             "alert.calcium_message",
@@ -223,35 +226,8 @@ async def raise_calcium_alert(
             mmol=mmol,
             told=_told(ctx, locale, [advice_key]),
         )
-        buttons = (
-            [
-                [
-                    [
-                        _text(ctx, locale, "alert.acknowledge_button"),
-                        callbacks.build(ACK, str(alert.id)),
-                    ]
-                ]
-            ]
-            if is_staff
-            else []
-        )
-        messages.append(
-            Message(
-                chat_id=recipient.chat_id,
-                recipient_id=recipient.person_id,
-                kind="alert",
-                unique_key=f"alert:{alert.id}:{recipient.chat_id}:0",
-                payload={
-                    "text": text,
-                    "buttons": buttons,
-                    "alert_id": alert.id,
-                    "patient_id": patient.id,
-                },
-                not_before=now,
-            )
-        )
-    await enqueue(session, messages, now)
-    log.info("calcium alert person=%d tier=%d recipients=%d", patient.id, tier, len(messages))
+
+    await _queue(session, ctx, alert, render, now)
     return alert
 
 

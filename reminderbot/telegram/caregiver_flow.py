@@ -83,7 +83,7 @@ async def command(
     now: datetime,
 ) -> list[Reply]:
     """/caregiver: a patient gets a new invite link and their caregivers; a caregiver, theirs."""
-    locale = person.language if person else rt.catalog.resolve_locale(user.language_code)
+    locale = rt.locale_for(user, person)
     following = await caregivers.patients_of(session, person.id) if person else []
     replies: list[Reply] = []
     if person is not None and person.patient is not None:
@@ -199,7 +199,7 @@ async def open_invite(
     now: datetime,
 ) -> list[Reply]:
     """`/start <token>`: show whose caregiver they would become, or why the link cannot work."""
-    locale = person.language if person else rt.catalog.resolve_locale(user.language_code)
+    locale = rt.locale_for(user, person)
     check = await caregivers.check_invite(session, token, user.id, now)
     if check.status != InviteStatus.VALID:
         add_audit(
@@ -243,7 +243,7 @@ async def _accept(
     token: str,
     now: datetime,
 ) -> list[Reply]:
-    locale = person.language if person else rt.catalog.resolve_locale(user.language_code)
+    locale = rt.locale_for(user, person)
     check = await caregivers.check_invite(session, token, user.id, now)
     if check.status != InviteStatus.VALID or check.invite is None or check.patient is None:
         add_audit(
@@ -324,7 +324,7 @@ async def button(
     if data.action == ACCEPT:
         return await _accept(rt, session, user, person, chat_id, data.key, now)
     if data.action == DECLINE:
-        locale = person.language if person else rt.catalog.resolve_locale(user.language_code)
+        locale = rt.locale_for(user, person)
         return [Reply(rt.text(locale, "caregiver.invite.declined"))]
     if person is None or not data.key.isdigit():
         return _refuse(session, user, data.action, data.key, now)

@@ -98,7 +98,7 @@ async def authorize(
 
 def not_allowed(rt: Runtime, user: User, person: Person | None) -> list[Reply]:
     """The kind refusal for someone who is not a coordinator."""
-    locale = person.language if person else rt.catalog.resolve_locale(user.language_code)
+    locale = rt.locale_for(user, person)
     return [Reply(rt.text(locale, "coordinator.not_allowed"))]
 
 

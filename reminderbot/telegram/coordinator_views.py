@@ -14,7 +14,7 @@ from reminderbot.content.describe import format_local_datetime
 from reminderbot.delivery import callbacks
 from reminderbot.services import roster, schedule_admin
 from reminderbot.services.admin_common import Actor, AdminInputError, parse_patient_id
-from reminderbot.services.schedule_admin import ScheduleChange
+from reminderbot.services.schedule_admin import ScheduleChange, ScheduleView
 from reminderbot.store.people import add_audit
 from reminderbot.telegram.coordinator_flow import Coordinator
 from reminderbot.telegram.replies import Reply, keyboard
@@ -47,6 +47,17 @@ def _source(rt: Runtime, locale: str, source: str) -> str:
     """How a check-in came about, in words (older rows may carry codes with no text)."""
     key = f"coordinator.source.{source}"
     return rt.text(locale, key) if key in rt.catalog.keys else source
+
+
+def _schedule_line(rt: Runtime, locale: str, view: ScheduleView) -> str:
+    return rt.text(
+        locale,
+        "coordinator.patient.schedule",
+        number=view.schedule_id,
+        kind=rt.text(locale, f"coordinator.schedule.kind.{view.kind}"),
+        description=view.description,
+        next=view.next_local or "—",
+    )
 
 
 def _error(rt: Runtime, who: Coordinator, exc: AdminInputError) -> list[Reply]:
@@ -138,20 +149,7 @@ async def patient(
         subject_person_id=detail.person_id,
     )
     locale = who.locale
-    schedules = (
-        "\n".join(
-            rt.text(
-                locale,
-                "coordinator.patient.schedule",
-                number=view.schedule_id,
-                kind=rt.text(locale, f"coordinator.schedule.kind.{view.kind}"),
-                description=view.description,
-                next=view.next_local or "—",
-            )
-            for view in detail.schedules
-        )
-        or "—"
-    )
+    schedules = "\n".join(_schedule_line(rt, locale, view) for view in detail.schedules) or "—"
     checkins = (
         "\n".join(
             rt.text(
@@ -229,16 +227,7 @@ async def _show(
     ]
     rows: list[list[tuple[str, str]]] = []
     for view in shown.schedules:
-        lines.append(
-            rt.text(
-                locale,
-                "coordinator.patient.schedule",
-                number=view.schedule_id,
-                kind=rt.text(locale, f"coordinator.schedule.kind.{view.kind}"),
-                description=view.description,
-                next=view.next_local or "—",
-            )
-        )
+        lines.append(_schedule_line(rt, locale, view))
         if view.kind in schedule_admin.SCHEDULE_KINDS:
             rows.append(
                 [

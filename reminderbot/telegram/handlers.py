@@ -41,25 +41,20 @@ class Handlers:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
 
-    def _locale_for(self, user: User, person: Person | None) -> str:
-        if person is not None:
-            return person.language
-        return self.rt.catalog.resolve_locale(user.language_code)
-
     async def _reply_text(self, update: Update, context: Context, key: str) -> None:
         """Answer with one catalog text in the asking person's language."""
         user = update.effective_user
         assert user is not None
         async with self.rt.sessions() as session:
             person = await find_person(session, user.id)
-        locale = self._locale_for(user, person)
+        locale = self.rt.locale_for(user, person)
         await send_replies(update, context, [Reply(self.rt.text(locale, key))])
 
     def _consent_needed(self, user: User, person: Person | None = None) -> Reply:
         if person is not None and person.patient is None:
             # A caregiver or coordinator without a subscription of their own.
             return Reply(self.rt.text(person.language, "caregiver.not_a_patient_help"))
-        return Reply(self.rt.text(self._locale_for(user, None), "onboarding.consent.needed"))
+        return Reply(self.rt.text(self.rt.locale_for(user, None), "onboarding.consent.needed"))
 
     async def start(self, update: Update, context: Context) -> None:
         """/start: introduce and ask consent, continue onboarding, or show the schedule."""
@@ -75,7 +70,9 @@ class Handlers:
                 )
             elif person is None or person.patient is None:
                 # Nothing is stored before consent: the introduction is built from the update.
-                replies = [prompts.welcome(self.rt, self._locale_for(user, None), user.first_name)]
+                replies = [
+                    prompts.welcome(self.rt, self.rt.locale_for(user, None), user.first_name)
+                ]
             elif flows.is_onboarding(person):
                 replies = flows.current_step(self.rt, person)
             elif person.patient.status in (PatientStatus.STOPPED, PatientStatus.UNREACHABLE):
@@ -99,7 +96,7 @@ class Handlers:
         async with self.rt.sessions() as session:
             person = await find_person(session, user.id)
             staff_member = await is_coordinator(session, user.id, self.rt.settings.coordinator_ids)
-        locale = self._locale_for(user, person)
+        locale = self.rt.locale_for(user, person)
         replies = [Reply(self.rt.text(locale, "common.help"))]
         if staff_member:
             replies.append(Reply(self.rt.text(locale, "coordinator.help")))
@@ -394,7 +391,7 @@ class Handlers:
                         telegram_user_id=user.id,
                         chat_id=query.message.chat.id if query.message else user.id,
                         display_name=(user.first_name or "")[:128] or None,
-                        language=self._locale_for(user, None),
+                        language=self.rt.locale_for(user, None),
                         timezone=self.rt.settings.default_timezone,
                     ),
                     now,
@@ -441,7 +438,7 @@ class Handlers:
             await close_keyboard(update)
             await send_replies(update, context, replies)
         else:
-            locale = self._locale_for(user, person)
+            locale = self.rt.locale_for(user, person)
             await query.answer(self.rt.text(locale, "common.stale_button"))
             await close_keyboard(update)
 
@@ -490,7 +487,9 @@ class Handlers:
         rt = self.rt
         if person is None or person.patient is None:
             if data == prompts.CONSENT_NO:
-                return [Reply(rt.text(self._locale_for(user, None), "onboarding.consent.declined"))]
+                return [
+                    Reply(rt.text(self.rt.locale_for(user, None), "onboarding.consent.declined"))
+                ]
             return []
         status = person.patient.status
         awaiting = person.awaiting

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import User
 
 from reminderbot.care.calcium import CalciumRanges
 from reminderbot.care.escalation import EscalationRules
@@ -16,6 +17,7 @@ from reminderbot.content import Catalog
 from reminderbot.content.programs import DEFAULT_PROGRAM
 from reminderbot.content.tips import TipLibrary
 from reminderbot.services.alerts import AlertContext
+from reminderbot.store.models import Person
 
 
 @dataclass
@@ -48,6 +50,14 @@ class Runtime:
     def default_program(self) -> Program:
         """Return the program new patients start on."""
         return self.programs[DEFAULT_PROGRAM]
+
+    def locale_for(self, user: User, person: Person | None) -> str:
+        """A stored person's language, else the best match for the Telegram app's language."""
+        return (
+            person.language
+            if person is not None
+            else self.catalog.resolve_locale(user.language_code)
+        )
 
     def text(self, locale: str, key: str, **values: Any) -> str:
         """Render a catalog text; the deployment's contact numbers are always available."""

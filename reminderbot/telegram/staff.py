@@ -42,7 +42,7 @@ async def acknowledge_alert(
     now: datetime,
 ) -> list[Reply]:
     """A coordinator's "Acknowledge": only coordinators may; the others are told."""
-    locale = person.language if person else rt.catalog.resolve_locale(user.language_code)
+    locale = rt.locale_for(user, person)
     if not alert_key.isdigit() or not await is_coordinator(
         session, user.id, rt.settings.coordinator_ids
     ):
