@@ -11,7 +11,11 @@ from reminderbot.config import Settings
 from reminderbot.content import Catalog
 from reminderbot.content.calcium_rules import load_calcium_ranges
 from reminderbot.content.escalation_rules import load_escalation_rules
-from reminderbot.content.programs import load_programs, load_suggested_timezones
+from reminderbot.content.programs import (
+    load_programs,
+    load_suggested_timezones,
+    load_timezone_names,
+)
 from reminderbot.content.tips import load_tips
 from reminderbot.store.database import check_database, create_engine, session_factory
 from reminderbot.store.migrations import upgrade
@@ -41,6 +45,7 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
             clock=clock or SystemClock(),
             programs=programs,
             suggested_timezones=zones,
+            timezone_names=load_timezone_names(root),
             tips=tips,
             calcium_ranges=calcium_ranges,
             escalation=escalation,

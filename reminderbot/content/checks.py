@@ -13,6 +13,7 @@ from reminderbot.content.programs import (
     ContentDataError,
     load_programs,
     load_suggested_timezones,
+    load_timezone_names,
 )
 from reminderbot.content.report import format_report
 from reminderbot.content.tips import check_tips
@@ -38,6 +39,7 @@ def check_all(root: Path | None = None, strict_review: bool = False) -> tuple[st
     data_problems = [
         *_data_problem(load_programs, root),
         *_data_problem(load_suggested_timezones, root),
+        *_data_problem(load_timezone_names, root),
         *_data_problem(load_calcium_ranges, root),
         *_data_problem(load_escalation_rules, root),
         *check_tips(root, strict_review=strict_review),

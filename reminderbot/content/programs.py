@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from reminderbot.paths import messages_dir
 
 DEFAULT_PROGRAM = "default"
 TIMEZONES_FILE = "timezones.yaml"
+TIMEZONE_NAMES_FILE = "timezone_names.yaml"
 
 
 class ContentDataError(Exception):
@@ -68,3 +70,30 @@ def load_suggested_timezones(root: Path | None = None) -> tuple[str, ...]:
         if not is_valid_timezone(zone):
             raise ContentDataError(TIMEZONES_FILE, None, f"{zone!r} is not a known IANA time zone")
     return tuple(data)
+
+
+def timezone_name_key(text: str) -> str:
+    """How a typed place name is compared: width-folded, case-folded, without spaces."""
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def load_timezone_names(root: Path | None = None) -> dict[str, str]:
+    """Load `timezone_names.yaml`: place names people type (上海, Beijing) and their zones."""
+    root = root or messages_dir()
+    if not (root / TIMEZONE_NAMES_FILE).is_file():
+        return {}
+    data = _read_yaml(root, TIMEZONE_NAMES_FILE)
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    ):
+        raise ContentDataError(
+            TIMEZONE_NAMES_FILE, None, "expected lines of the form  name: IANA/Zone"
+        )
+    names: dict[str, str] = {}
+    for name, zone in data.items():
+        if not is_valid_timezone(zone):
+            raise ContentDataError(
+                TIMEZONE_NAMES_FILE, None, f"{name}: {zone!r} is not a known IANA time zone"
+            )
+        names[timezone_name_key(name)] = zone
+    return names

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reminderbot.care.scores import parse_score
 from reminderbot.care.timezones import resolve_timezone
 from reminderbot.care.wall_time import format_time, parse_local_time, parse_time_range
+from reminderbot.content.programs import timezone_name_key
 from reminderbot.services import subscriptions
 from reminderbot.store.models import CheckIn, PatientStatus, Person
 from reminderbot.telegram import checkin_flow, prompts, reminders
@@ -96,7 +97,7 @@ def choose_timezone(rt: Runtime, person: Person, zone: str, now: datetime) -> li
 
 def typed_timezone(rt: Runtime, person: Person, typed: str, now: datetime) -> list[Reply]:
     """Accept a typed zone name (or city), or explain kindly and ask again."""
-    zone = resolve_timezone(typed)
+    zone = rt.timezone_names.get(timezone_name_key(typed)) or resolve_timezone(typed)
     if zone is None:
         retry = prompts.ask_timezone(rt, person)
         text = rt.text(person.language, "onboarding.timezone.unknown", typed=_echo(typed))

@@ -30,6 +30,7 @@ class Runtime:
     clock: Clock
     programs: dict[str, Program]
     suggested_timezones: tuple[str, ...]
+    timezone_names: dict[str, str]
     tips: TipLibrary
     calcium_ranges: CalciumRanges
     escalation: EscalationRules

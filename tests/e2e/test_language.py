@@ -95,3 +95,33 @@ async def test_commands_registered_per_locale(bilingual: Harness) -> None:
     )
     calls = [p for m, p in bilingual.sandbox.calls if m == "setMyCommands"]
     assert [c.get("language_code") for c in calls] == expected
+
+
+async def test_a_chinese_reader_onboards_in_chinese_typing_the_chinese_way(
+    harness: Harness,
+) -> None:
+    wang = harness.user(user_id=3003, first_name="王芳", language_code="zh-hans")
+
+    def zh(key: str, **values: object) -> str:
+        return harness.rt.text("zh-Hans", key, **values)
+
+    welcome = await harness.say(wang, "/start")
+    assert welcome.text.startswith("王芳，您好")
+    await harness.tap(wang, zh("onboarding.consent.agree_button"))
+    ask = await harness.until(wang, zh("onboarding.language.ask"))
+    assert ask.buttons[0] == ["✓ 简体中文"], "Telegram's language is preselected"
+    zone_question = await harness.tap(wang, "✓ 简体中文")
+    assert zone_question.text == zh("onboarding.timezone.ask")
+
+    zone_set = await harness.say(wang, "上海")
+    assert zone_set.text.startswith("时区已设为 Asia/Shanghai")
+    await harness.until(
+        wang, zh("onboarding.times.ask", checkin_time="18:00", morning_time="09:00")[:8]
+    )
+    await harness.tap(wang, zh("onboarding.times.change_button"))
+    await harness.say(wang, "晚上7点")
+    summary = await harness.say(wang, "８：３０")
+    assert "19:00" in summary.text and "08:30" in summary.text
+    person = await harness.person(wang)
+    assert person is not None and person.language == "zh-Hans"
+    assert person.timezone == "Asia/Shanghai"
