@@ -4,12 +4,16 @@ and the tip library is complete and sourced in each language."""
 from __future__ import annotations
 
 import re
+import shutil
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from reminderbot.content.catalog import Catalog
+from reminderbot.content.checks import check_all
 from reminderbot.content.tips import load_tips
+from reminderbot.paths import messages_dir
 
 CATALOG = Catalog.load()
 LOCALES = CATALOG.locales
@@ -179,3 +183,13 @@ def test_tip_counts_per_topic_and_locale() -> None:
     for topic in library.topics:
         minimum = 12 if topic in library.core_topics else 6
         assert counts["en"][topic] >= minimum, topic
+
+
+def test_a_wrong_zone_in_timezone_names_is_reported(tmp_path: Path) -> None:
+    root = tmp_path / "messages"
+    shutil.copytree(messages_dir(), root)
+    with (root / "timezone_names.yaml").open("a", encoding="utf-8") as names:
+        names.write("火星: Mars/Olympus_Mons\n")
+    report, ok = check_all(root)
+    assert not ok
+    assert "timezone_names.yaml" in report and "'Mars/Olympus_Mons' is not a known" in report
