@@ -21,15 +21,12 @@ from bench.common import (
     Figure,
     Target,
     add_database_args,
-    backends,
     percentile,
-    print_header,
     print_table,
+    run_per_database,
     say,
-    setup_logging,
     throwaway_database,
     utc_now,
-    work_folder,
 )
 from bench.wave import RunningWave, running_wave
 from reminderbot.delivery.outbox import Message, enqueue
@@ -170,19 +167,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-async def main_async(args: argparse.Namespace) -> int:
-    """Run on each requested database."""
-    print_header("alert_latency")
-    with work_folder() as folder:
-        for backend in backends(args.db):
-            await run_one(backend, args, folder)
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
-    setup_logging()
-    return asyncio.run(main_async(parse_args(argv)))
+    return run_per_database("alert_latency", run_one, parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -112,6 +112,24 @@ def print_header(name: str) -> None:
 def say(text: str) -> None:
     """Print a progress line to stderr (the figures go to stdout)."""
     print(text, file=sys.stderr, flush=True)
+
+
+# One benchmark run on one database: (backend, parsed arguments, the work folder).
+RunOne = Callable[[str, argparse.Namespace, Path], Awaitable[None]]
+
+
+def run_per_database(name: str, run_one: RunOne, args: argparse.Namespace) -> int:
+    """The entry point of a benchmark run once per database chosen with --db; exit status."""
+    setup_logging()
+
+    async def run_all() -> int:
+        print_header(name)
+        with work_folder() as folder:
+            for backend in backends(args.db):
+                await run_one(backend, args, folder)
+        return 0
+
+    return asyncio.run(run_all())
 
 
 # -- databases ----------------------------------------------------------------------------

@@ -10,7 +10,6 @@ the sustained rate the emulator accepted, messages / (last send - first send), a
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import time
 from pathlib import Path
@@ -20,14 +19,11 @@ from bench.common import (
     Figure,
     Target,
     add_database_args,
-    backends,
     outbox_states,
-    print_header,
     print_table,
+    run_per_database,
     say,
-    setup_logging,
     throwaway_database,
-    work_folder,
 )
 from bench.wave import running_wave
 from reminderbot.delivery.pacing import Limits
@@ -90,19 +86,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-async def main_async(args: argparse.Namespace) -> int:
-    """Run the wave on each requested database."""
-    print_header("paced")
-    with work_folder() as folder:
-        for backend in backends(args.db):
-            await run_one(backend, args, folder)
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
-    setup_logging()
-    return asyncio.run(main_async(parse_args(argv)))
+    return run_per_database("paced", run_one, parse_args(argv))
 
 
 if __name__ == "__main__":

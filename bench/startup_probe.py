@@ -68,6 +68,7 @@ async def probe(database_url: str, token: str, ticks: int) -> None:
             }
         )
         durations = []
+        refreshed = []
         queued = 0
         for _ in range(ticks):
             # A short pause between ticks, as the bot's 5 s interval would have.
@@ -76,7 +77,24 @@ async def probe(database_url: str, token: str, ticks: int) -> None:
             report = await delivery.tick()
             durations.append(time.perf_counter() - started)
             queued += report.queued
-        emit({"event": "ticks", "durations": durations, "queued": queued, "rss_mb": vm_rss_mb()})
+        for _ in range(ticks):
+            # The same, with the planner's memory of the next due instant dropped first: the
+            # tick the bot makes when that memory is refreshed (every 15 s, or after a change).
+            await asyncio.sleep(0.01)
+            delivery.planner.forget_next_due()
+            started = time.perf_counter()
+            report = await delivery.tick()
+            refreshed.append(time.perf_counter() - started)
+            queued += report.queued
+        emit(
+            {
+                "event": "ticks",
+                "durations": durations,
+                "refreshed": refreshed,
+                "queued": queued,
+                "rss_mb": vm_rss_mb(),
+            }
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,12 +44,17 @@ class DispatchSettings:
 
     lease: timedelta = timedelta(seconds=30)
     batch: int = 300
-    concurrency: int = 32
+    # Rows marked `sending` whose answer has not come back yet, at most: what a crash can
+    # leave with an unknown outcome. A row holds its slot from its transaction to Telegram's
+    # answer (a database round plus a send); at 1,000/s, 32 slots ran dry on a busy machine.
+    concurrency: int = 64
     max_attempts: int = 5
     backoff_base: float = 2.0
     backoff_cap: float = 300.0
-    # How far ahead a paced slot may be reserved; small keeps urgent messages close to the head.
-    window: float = 0.0
+    # How far ahead a paced slot may be booked (its row is marked `sending` when booked):
+    # enough to cover one database round so that sends never wait for it, and small, so
+    # that an urgent message is never queued behind many booked ones.
+    window: float = 0.05
     claim_interval: float = 0.1
     idle_poll: float = 1.0
 
@@ -74,8 +79,18 @@ class _Result:
     failure: SendFailure | None = None
 
 
+def _urgency(row: OutboxDelivery) -> tuple[Any, ...]:
+    return (row.priority, row.not_before, row.id)
+
+
 class Dispatcher:
-    """One per worker process; several workers share the outbox safely through leases."""
+    """One per worker process; several workers share the outbox safely through leases.
+
+    Each cycle is one database transaction that records the outcomes of finished sends,
+    leases more rows when needed, and marks `sending` the rows whose paced slot has come (or
+    comes within `window`). Their sends then run as tasks while the next cycle's transaction
+    goes on, so the database work never sits between two sends.
+    """
 
     def __init__(
         self,
@@ -97,18 +112,23 @@ class Dispatcher:
         self.settings = settings or DispatchSettings()
         self.stats = DispatchStats()
         self._mono = monotonic
+        # Leased rows not yet attempted, kept in urgency order (re-sorted after each claim).
         self._buffer: dict[int, OutboxDelivery] = {}
         self._results: list[_Result] = []
         self._in_flight: set[asyncio.Task[None]] = set()
+        # Rows marked `sending` whose outcome is not recorded yet (their lease is renewed).
         self._sending: set[int] = set()
-        self._slots = asyncio.Semaphore(self.settings.concurrency)
         self._wake = asyncio.Event()
         self._last_renew = 0.0
         self._last_claim = -1e9
         self._last_recover = -1e9
+        # The last claim found fewer ready rows than it asked for: the outbox has nothing more
+        # until something is enqueued (wake) or claim_interval passes.
+        self._exhausted = False
 
     def wake(self) -> None:
         """Tell the dispatcher new rows may be ready (called after an enqueue)."""
+        self._exhausted = False
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -128,6 +148,7 @@ class Dispatcher:
     async def drain(self, timeout: float = 30.0) -> DispatchStats:  # noqa: ASYNC109
         """Dispatch until nothing is ready, buffered or in flight (tests, benchmarks, demo)."""
         deadline = self._mono() + timeout
+        self._exhausted = False  # rows may have become ready since (the clock may be a fake)
         while True:
             wait = await self.cycle()
             idle = not self._buffer and not self._in_flight and not self._results
@@ -145,34 +166,45 @@ class Dispatcher:
         """Wait for sends in flight, record them, and release rows never attempted."""
         if self._in_flight:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
-        await self._flush()
+        if self._results:
+            await self._step(claim=False, pick=False)
         if self._buffer:
             async with self.sessions.begin() as session:
                 await outbox.release(session, list(self._buffer))
             self._buffer.clear()
 
     async def cycle(self) -> float:
-        """Record results, lease more work, start the sends that are due; return a wait hint."""
-        await self._flush()
+        """Record outcomes, lease more work, start the sends that are due; return a wait hint."""
         await self._housekeeping()
         # Claim when the buffer runs low, and at least every claim_interval so that an alert
         # queued in the middle of a long wave is leased (most urgent first) without delay.
-        mono = self._mono()
-        if len(self._buffer) < self.settings.batch // 2 or (
-            mono - self._last_claim >= self.settings.claim_interval
-        ):
-            self._last_claim = mono
-            await self._claim()
-        chunk = self._pick()
-        if chunk:
-            await self._start(chunk)
+        claim = self._mono() - self._last_claim >= self.settings.claim_interval
+        pick = bool(self._buffer) and self._free_slots() > 0 and self._due_soon()
+        work = claim or pick or self._results or self._wants_rows()
+        if work and await self._step(claim=claim, pick=True):
             return 0.0
         if self._results:
             return 0.0
-        if self._buffer:
+        if self._buffer and self._free_slots() > 0:
             soonest = min(self.pacer.ready_at(r.chat_id) for r in self._buffer.values())
-            return max(0.001, min(soonest - self._mono(), self.settings.idle_poll))
-        return self.settings.idle_poll if not self._in_flight else 0.01
+            wait = soonest - self.settings.window - self._mono()
+            return max(0.001, min(wait, self.settings.idle_poll))
+        if self._in_flight:
+            return 0.05  # a finished send wakes the loop sooner
+        return self.settings.idle_poll
+
+    def _wants_rows(self) -> bool:
+        """Whether the buffer runs low while the outbox may have more ready."""
+        return len(self._buffer) < self.settings.batch // 2 and not self._exhausted
+
+    def _free_slots(self) -> int:
+        return self.settings.concurrency - len(self._in_flight)
+
+    def _due_soon(self) -> bool:
+        horizon = self._mono() + self.settings.window
+        if self.pacer.overall_ready_at() > horizon:
+            return False  # no row can go sooner than the overall rate allows
+        return any(self.pacer.ready_at(r.chat_id) <= horizon for r in self._buffer.values())
 
     async def _sleep(self, seconds: float, stop: asyncio.Event | None) -> None:
         self._wake.clear()
@@ -213,23 +245,83 @@ class Dispatcher:
                     .execution_options(synchronize_session=False)
                 )
 
-    async def _claim(self) -> None:
-        limit = self.settings.batch - len(self._buffer)
-        async with self.sessions.begin() as session:
-            rows = await outbox.claim_ready(
-                session, self.worker_id, self.clock.now(), self.settings.lease, limit
-            )
-        if rows and not self._buffer:
+    async def _step(self, claim: bool, pick: bool) -> bool:
+        """One transaction: record outcomes, lease, mark due rows `sending`; start their sends.
+
+        Returns whether any send was started.
+        """
+        results, self._results = self._results, []
+        chunk: list[tuple[OutboxDelivery, float]] = []
+        held: set[int] = set()
+        counters: list[str] = []
+        now = self.clock.now()
+        try:
+            async with self.sessions.begin() as session:
+                if results:
+                    counters = await self._record(session, results)
+                # After recording: an unreachable chat's notice to the coordinators is one
+                # more row to lease (in this same transaction, which wrote it).
+                if pick and (claim or self._wants_rows()):
+                    self._last_claim = self._mono()
+                    await self._claim(session)
+                if pick:
+                    chunk = self._pick()
+                if chunk:
+                    # Conditional on the row still being pending and leased to this worker:
+                    # a row cancelled meanwhile (or taken over after a lapsed lease) is dropped.
+                    held = set(
+                        await outbox.mark_sending(
+                            session,
+                            self.worker_id,
+                            [row.id for row, _ in chunk],
+                            now,
+                            self.settings.lease,
+                        )
+                    )
+        except BaseException:
+            # Nothing of this transaction happened: the outcomes are recorded by a later one.
+            self._results = results + self._results
+            raise
+        self._settle(results, counters)
+        for row, at in chunk:
+            self._buffer.pop(row.id, None)
+            if row.id not in held:
+                continue  # cancelled, or another worker took it over after our lease lapsed
+            self._sending.add(row.id)
+            task = asyncio.create_task(self._send(row, at))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+        return bool(held)
+
+    async def _claim(self, session: AsyncSession) -> None:
+        room = self.settings.batch - len(self._buffer)
+        full = len(self._buffer) < self.settings.batch // 2
+        if full:
+            limit, urgent = room, None
+        else:
+            # While plenty is buffered, the periodic claim only looks for a more urgent lane
+            # than the least urgent row held (an index range, empty in a routine wave), and a
+            # full buffer does not keep those rows out.
+            limit = max(room, self.settings.concurrency)
+            urgent = max(row.priority for row in self._buffer.values())
+        rows = await outbox.claim_ready(
+            session, self.worker_id, self.clock.now(), self.settings.lease, limit, urgent
+        )
+        if full:
+            self._exhausted = len(rows) < limit
+        if not rows:
+            return
+        if not self._buffer:
             self._last_renew = self._mono()
-        for row in rows:
-            self._buffer[row.id] = row
+        merged = {**self._buffer, **{row.id: row for row in rows}}
+        self._buffer = dict(sorted(merged.items(), key=lambda item: _urgency(item[1])))
 
     def _pick(self) -> list[tuple[OutboxDelivery, float]]:
-        """Reserve paced slots, most urgent first, for rows whose slot falls in the window."""
+        """Book paced slots, most urgent first, for rows whose slot falls in the window."""
         horizon = self._mono() + self.settings.window
-        free = self.settings.concurrency - len(self._in_flight)
+        free = self._free_slots()
         chunk: list[tuple[OutboxDelivery, float]] = []
-        for row in sorted(self._buffer.values(), key=lambda r: (r.priority, r.not_before, r.id)):
+        for row in self._buffer.values():
             if len(chunk) >= free:
                 break
             at = self.pacer.ready_at(row.chat_id)
@@ -237,69 +329,57 @@ class Dispatcher:
                 if self.pacer.chat_ready_at(row.chat_id) > horizon:
                     continue  # this chat is busy; a less urgent row to another chat may go
                 break  # the overall rate is the limit: later rows cannot go sooner
-            self.pacer.take_at(row.chat_id, at)
+            at = self.pacer.take_at(row.chat_id, at)
             chunk.append((row, at))
         return chunk
 
-    async def _start(self, chunk: list[tuple[OutboxDelivery, float]]) -> None:
-        ids = [row.id for row, _ in chunk]
-        async with self.sessions.begin() as session:
-            held = set(
-                await outbox.mark_sending(
-                    session, self.worker_id, ids, self.clock.now(), self.settings.lease
-                )
-            )
-        for row, at in chunk:
-            self._buffer.pop(row.id, None)
-            if row.id not in held:
-                continue  # another worker took it over after our lease lapsed
-            self._sending.add(row.id)
-            task = asyncio.create_task(self._send(row, at))
-            self._in_flight.add(task)
-            task.add_done_callback(self._in_flight.discard)
-
     async def _send(self, row: OutboxDelivery, at: float) -> None:
-        async with self._slots:
-            delay = max(at, self.pacer.paused_until) - self._mono()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            while (wait := self.pacer.start_delay()) > 0:  # noqa: ASYNC110 - a computed instant
-                await asyncio.sleep(wait)
-            self.pacer.started()
-            started = self._mono()
-            try:
-                message_id = await self.sender.send(row.chat_id, row.payload)
-            except Exception as exc:  # every failure is classified and recorded
-                failure = classify(exc)
-                if failure.outcome is Outcome.RATE_LIMITED and failure.retry_after:
-                    self.pacer.pause(failure.retry_after.total_seconds())
-                self._results.append(_Result(row, failure=failure))
-            else:
-                self.stats.latencies.append(self._mono() - started)
-                self._results.append(_Result(row, message_id=message_id))
-            self.wake()
+        delay = max(at, self.pacer.paused_until) - self._mono()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        while (wait := self.pacer.start_delay()) > 0:  # noqa: ASYNC110 - a computed instant
+            await asyncio.sleep(wait)
+        self.pacer.started()
+        started = self._mono()
+        try:
+            message_id = await self.sender.send(row.chat_id, row.payload)
+        except Exception as exc:  # every failure is classified and recorded
+            self.pacer.answered(row.chat_id)
+            failure = classify(exc)
+            if failure.outcome is Outcome.RATE_LIMITED and failure.retry_after:
+                self.pacer.pause(failure.retry_after.total_seconds())
+            self._results.append(_Result(row, failure=failure))
+        else:
+            self.pacer.answered(row.chat_id)
+            self.stats.latencies.append(self._mono() - started)
+            self._results.append(_Result(row, message_id=message_id))
+        self._wake.set()  # an outcome to record and a free slot; nothing new in the outbox
 
-    async def _flush(self) -> None:
-        if not self._results:
-            return
-        results, self._results = self._results, []
-        self._sending.difference_update(r.row.id for r in results)
+    async def _record(self, session: AsyncSession, results: list[_Result]) -> list[str]:
+        """Write the outcomes; return the counter each one adds to once committed."""
         now = self.clock.now()
-        async with self.sessions.begin() as session:
-            await outbox.mark_sent(
-                session, [(r.row.id, r.message_id) for r in results if r.failure is None], now
-            )
-            for result in results:
-                if result.failure is not None:
-                    await self._record_failure(session, result.row, result.failure)
-        self.stats.sent += sum(1 for r in results if r.failure is None)
+        await outbox.mark_sent(
+            session, [(r.row.id, r.message_id) for r in results if r.failure is None], now
+        )
+        counters = []
+        for result in results:
+            if result.failure is None:
+                counters.append("sent")
+            else:
+                counters.append(await self._record_failure(session, result.row, result.failure))
+        return counters
+
+    def _settle(self, results: list[_Result], counters: list[str]) -> None:
+        """Forget the recorded rows and count their outcomes, once their transaction committed."""
+        self._sending.difference_update(r.row.id for r in results)
+        for counter in counters:
+            setattr(self.stats, counter, getattr(self.stats, counter) + 1)
 
     async def _record_failure(
         self, session: AsyncSession, row: OutboxDelivery, failure: SendFailure
-    ) -> None:
+    ) -> str:
         now = self.clock.now()
         if failure.outcome is Outcome.RATE_LIMITED:
-            self.stats.rate_limited += 1
             wait = failure.retry_after or timedelta(seconds=1)
             await outbox.mark_retry(session, row.id, now + wait, failure.reason, count=False)
             log.warning(
@@ -307,15 +387,16 @@ class Dispatcher:
                 row.id,
                 wait.total_seconds(),
             )
-        elif failure.outcome is Outcome.PERMANENT:
-            self.stats.unreachable += 1
+            return "rate_limited"
+        if failure.outcome is Outcome.PERMANENT:
             await outbox.mark_failed(session, row.id, failure.reason)
             for other in [r for r in self._buffer.values() if r.chat_id == row.chat_id]:
                 self._buffer.pop(other.id, None)
             await self.on_permanent(session, row, failure)
+            self._exhausted = False  # the handler may have queued notices
             log.warning("chat unreachable delivery=%d recipient=%s", row.id, row.recipient_id)
-        elif failure.outcome is Outcome.TRANSIENT and row.attempts + 1 < self.settings.max_attempts:
-            self.stats.retried += 1
+            return "unreachable"
+        if failure.outcome is Outcome.TRANSIENT and row.attempts + 1 < self.settings.max_attempts:
             backoff = min(self.settings.backoff_cap, self.settings.backoff_base * 2**row.attempts)
             backoff *= random.uniform(0.5, 1.5)  # jitter, not security
             await outbox.mark_retry(
@@ -327,13 +408,13 @@ class Dispatcher:
                 row.attempts + 1,
                 backoff,
             )
-        else:
-            self.stats.failed += 1
-            await outbox.mark_failed(session, row.id, failure.reason)
-            log.error(
-                "gave up on delivery=%d kind=%s attempts=%d outcome=%s",
-                row.id,
-                row.kind,
-                row.attempts + 1,
-                failure.outcome.value,
-            )
+            return "retried"
+        await outbox.mark_failed(session, row.id, failure.reason)
+        log.error(
+            "gave up on delivery=%d kind=%s attempts=%d outcome=%s",
+            row.id,
+            row.kind,
+            row.attempts + 1,
+            failure.outcome.value,
+        )
+        return "failed"

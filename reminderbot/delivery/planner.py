@@ -11,10 +11,10 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Row, Text, cast, select, true
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from reminderbot.care.occurrences import plan_due
+from reminderbot.care.occurrences import DuePlan, plan_due
 from reminderbot.care.quiet_hours import release_time
 from reminderbot.care.recurrence import Rule, parse_rule, parse_times
 from reminderbot.care.tips import choose_tip
@@ -22,8 +22,10 @@ from reminderbot.content import Catalog
 from reminderbot.content.tips import TipLibrary
 from reminderbot.delivery import payloads
 from reminderbot.delivery.callbacks import occurrence_key
+from reminderbot.delivery.next_due import NextDue, watch_writes
 from reminderbot.delivery.outbox import Message, enqueue
 from reminderbot.delivery.policy import policy
+from reminderbot.delivery.schedule_updates import advance_schedules, save_rotations
 from reminderbot.store.models import (
     DeliveryState,
     PatientProfile,
@@ -50,9 +52,34 @@ class TickReport:
 
 
 @lru_cache(maxsize=4096)
-def _parsed(rule_json: str, local_times: tuple[str, ...]) -> tuple[Rule, tuple[time, ...]]:
-    # A wave is thousands of schedules sharing a handful of rules: validate each once.
-    return parse_rule(json.loads(rule_json)), parse_times(local_times)
+def _parsed(rule_json: str, times_json: str) -> tuple[Rule, tuple[time, ...]]:
+    # A wave is thousands of schedules sharing a handful of rules: validate each once, keyed
+    # by the stored JSON text itself (decoding it for every row would cost more).
+    return parse_rule(json.loads(rule_json)), parse_times(json.loads(times_json))
+
+
+# Active schedules of active patients; `= true` (not `IS true`) so that PostgreSQL uses the
+# index on (active, next_fire_at) whether or not the table has statistics yet.
+_ELIGIBLE = (
+    _S.c.active == true(),
+    _S.c.next_fire_at.is_not(None),
+    _P.c.status == PatientStatus.ACTIVE,
+)
+# The earliest of those instants. EXISTS, not a join: schedule stays the only table scanned,
+# in index order, until the first one of an active patient (SQLite, once ANALYZE has run,
+# would otherwise scan every patient and sort).
+_NEXT_DUE = (
+    select(_S.c.next_fire_at)
+    .where(
+        _S.c.active == true(),
+        _S.c.next_fire_at.is_not(None),
+        select(_P.c.person_id)
+        .where(_P.c.person_id == _S.c.patient_id, _P.c.status == PatientStatus.ACTIVE)
+        .exists(),
+    )
+    .order_by(_S.c.next_fire_at)
+    .limit(1)
+)
 
 
 class Planner:
@@ -67,6 +94,7 @@ class Planner:
         grace: timedelta,
         batch: int = 1000,
         on_batch: Callable[[], None] | None = None,
+        recheck: timedelta = timedelta(seconds=15),
     ) -> None:
         self.sessions = sessions
         self.catalog = catalog
@@ -78,21 +106,35 @@ class Planner:
         self.on_batch = on_batch
         # Every locale rotates through the same tip ids; texts are looked up per locale.
         self._tip_entries = tips.rotation_entries()
+        # Rendered tip messages per (locale, tip id): the catalog and library are fixed.
+        self._tip_bodies: dict[tuple[str, str], dict[str, Any]] = {}
+        engine = sessions.kw.get("bind")
+        self._engine = engine if isinstance(engine, AsyncEngine) else None
+        watch = watch_writes(self._engine.sync_engine) if self._engine is not None else None
+        self.next_due = NextDue(watch, recheck)
+
+    def forget_next_due(self) -> None:
+        """Make the next tick ask the database (after schedules changed in another process)."""
+        self.next_due.forget()
 
     async def tick(self, now: datetime) -> TickReport:
         """Queue every occurrence due by `now`; returns counts. Bounded work per call."""
         report = TickReport()
+        if self.next_due.nothing_due(now) or not await self._anything_due(now):
+            return report
+        plans: dict[tuple[Any, ...], DuePlan] = {}
         for _ in range(100):
             async with self.sessions.begin() as session:
                 due = await self._claim(session, now)
                 if not due:
                     break
-                await self._plan_batch(session, due, now, report)
+                await self._plan_batch(session, due, now, report, plans)
             report.schedules += len(due)
             if self.on_batch is not None:
                 self.on_batch()
             if len(due) < self.batch:
                 break
+        await self._anything_due(now)
         if report.schedules:
             log.info(
                 "tick schedules=%d queued=%d missed=%d",
@@ -102,6 +144,21 @@ class Planner:
             )
         return report
 
+    async def _anything_due(self, now: datetime) -> bool:
+        """Read (and remember) the earliest due instant; whether it has come by `now`."""
+        token = self.next_due.begin()
+        if self._engine is not None:
+            async with self._engine.connect() as conn:
+                if conn.dialect.name == "postgresql":
+                    # One statement needs no transaction: no BEGIN and ROLLBACK round trips.
+                    await conn.execution_options(isolation_level="AUTOCOMMIT")
+                earliest = (await conn.execute(_NEXT_DUE)).scalar()
+        else:
+            async with self.sessions() as session:
+                earliest = (await session.execute(_NEXT_DUE)).scalar()
+        self.next_due.remember(token, earliest, now)
+        return earliest is not None and earliest <= now
+
     async def _claim(self, session: AsyncSession, now: datetime) -> Sequence[Row[Any]]:
         # Plain rows, not ORM objects: a wave of 10,000 schedules is planned in one pass, and
         # identity tracking and per-object flushes would cost more than the planning itself.
@@ -109,8 +166,8 @@ class Planner:
             select(
                 _S.c.id,
                 _S.c.kind,
-                _S.c.rule,
-                _S.c.local_times,
+                cast(_S.c.rule, Text).label("rule"),
+                cast(_S.c.local_times, Text).label("local_times"),
                 _S.c.next_fire_at,
                 _P.c.person_id,
                 _P.c.quiet_start,
@@ -126,12 +183,7 @@ class Planner:
                     _PERSON, _PERSON.c.id == _P.c.person_id
                 )
             )
-            .where(
-                _S.c.active.is_(True),
-                _S.c.next_fire_at.is_not(None),
-                _S.c.next_fire_at <= now,
-                _P.c.status == PatientStatus.ACTIVE,
-            )
+            .where(*_ELIGIBLE, _S.c.next_fire_at <= now)
             .order_by(_S.c.next_fire_at, _S.c.id)
             .limit(self.batch)
         )
@@ -141,16 +193,27 @@ class Planner:
         return (await session.execute(stmt)).all()
 
     async def _plan_batch(
-        self, session: AsyncSession, due: Sequence[Row[Any]], now: datetime, report: TickReport
+        self,
+        session: AsyncSession,
+        due: Sequence[Row[Any]],
+        now: datetime,
+        report: TickReport,
+        plans: dict[tuple[Any, ...], DuePlan],
     ) -> None:
         messages: list[Message] = []
-        advances: list[dict[str, Any]] = []
+        advances: list[tuple[int, datetime | None]] = []
         rotations: dict[int, dict[str, Any]] = {}
         for row in due:
             zone = ZoneInfo(row.timezone)
-            rule, times = _parsed(json.dumps(row.rule, sort_keys=True), tuple(row.local_times))
-            plan = plan_due(row.next_fire_at, rule, times, zone, now, self.grace)
-            advances.append({"b_id": row.id, "b_next": plan.next_fire_at})
+            # Schedules of one program, time and zone due at the same instant share a plan.
+            plan_key = (row.rule, row.local_times, row.timezone, row.next_fire_at)
+            plan = plans.get(plan_key)
+            if plan is None:
+                rule, times = _parsed(row.rule, row.local_times)
+                plan = plans[plan_key] = plan_due(
+                    row.next_fire_at, rule, times, zone, now, self.grace
+                )
+            advances.append((row.id, plan.next_fire_at))
             for occurrence in plan.missed:
                 messages.append(self._missed(row, occurrence))
             report.missed += len(plan.missed)
@@ -160,21 +223,8 @@ class Planner:
                     messages.append(message)
                     report.queued += 1
         await enqueue(session, messages, now)
-        # Through the connection, not the ORM session: a plain executemany of Core statements.
-        conn = await session.connection()
-        await conn.execute(
-            update(_S)
-            .where(_S.c.id == bindparam("b_id"))
-            .values(next_fire_at=bindparam("b_next"), updated_at=now),
-            advances,
-        )
-        if rotations:
-            await conn.execute(
-                update(_P)
-                .where(_P.c.person_id == bindparam("b_id"))
-                .values(tip_rotation=bindparam("b_state")),
-                [{"b_id": pid, "b_state": state} for pid, state in rotations.items()],
-            )
+        await advance_schedules(session, advances, now)
+        await save_rotations(session, rotations)
 
     def _missed(self, row: Row[Any], occurrence: datetime) -> Message:
         return Message(
@@ -228,6 +278,9 @@ class Planner:
         )
         if choice is None:
             return None, new_state
-        tip = self.tips.get(locale, choice.tip_id)
-        body = payloads.tip_payload(self.catalog, locale, tip.topic, tip.text, **self.common)
-        return {**body, "tip_id": tip.id}, new_state
+        body = self._tip_bodies.get((locale, choice.tip_id))
+        if body is None:
+            tip = self.tips.get(locale, choice.tip_id)
+            text = payloads.tip_payload(self.catalog, locale, tip.topic, tip.text, **self.common)
+            body = self._tip_bodies[(locale, choice.tip_id)] = {**text, "tip_id": tip.id}
+        return body, new_state

@@ -111,14 +111,18 @@ def prepare_sqlite_folder(url: URL) -> None:
 def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
     """Create the async engine for a database URL with the project's connection settings."""
     url = async_url(raw_url)
+    sqlite = url.get_backend_name() == "sqlite"
     connect_args: dict[str, Any] = {}
-    if url.get_backend_name() == "sqlite":
+    if sqlite:
         prepare_sqlite_folder(url)
         connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_MS / 1000
     else:
         connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
-    engine = create_async_engine(url, connect_args=connect_args, pool_pre_ping=True, **kwargs)
-    if url.get_backend_name() == "sqlite":
+    # A server connection can die while pooled (restart, idle timeout), so PostgreSQL's are
+    # checked before use; a SQLite file cannot go away like that, and the check would cost a
+    # round trip to the driver's thread on every checkout.
+    engine = create_async_engine(url, connect_args=connect_args, pool_pre_ping=not sqlite, **kwargs)
+    if sqlite:
         install_sqlite_pragmas(engine.sync_engine)
     return engine
 

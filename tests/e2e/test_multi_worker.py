@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from reminderbot.delivery.dispatcher import DispatchSettings
 from reminderbot.delivery.outbox import UNKNOWN_OUTCOME, Message, enqueue
 from reminderbot.sandbox import BotApiSandbox
 from reminderbot.store.bulk_seed import SeedSchedule, seed_patients
@@ -23,7 +24,8 @@ from tests.cli.helpers import VALID_TOKEN, cli_process
 PATIENTS = 400
 ALERTS = 40
 LEASE_SECONDS = 4.0
-CONCURRENCY = 32  # DispatchSettings.concurrency: the most sends one worker has in flight
+# The most rows one worker has marked `sending` without an answer yet.
+CONCURRENCY = DispatchSettings().concurrency
 
 
 def worker(
