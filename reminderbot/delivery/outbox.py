@@ -33,6 +33,31 @@ class Message:
     state: DeliveryState = DeliveryState.PENDING
 
 
+def about_patient(
+    patient_id: int,
+    *,
+    chat_id: int,
+    recipient_id: int | None,
+    unique_key: str,
+    text: str,
+    now: datetime,
+    kind: str = "notice",
+) -> Message:
+    """A plain text message concerning one patient, to send now.
+
+    The payload names the patient, so that revoking a caregiver and erasing a patient's data
+    find every queued message about them.
+    """
+    return Message(
+        chat_id=chat_id,
+        recipient_id=recipient_id,
+        kind=kind,
+        unique_key=unique_key,
+        payload={"text": text, "buttons": [], "patient_id": patient_id},
+        not_before=now,
+    )
+
+
 async def enqueue(session: AsyncSession, messages: Sequence[Message], now: datetime) -> None:
     """Insert messages; one whose unique key already exists is silently skipped."""
     if not messages:

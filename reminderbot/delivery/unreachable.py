@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from reminderbot.content import Catalog
 from reminderbot.delivery.errors import SendFailure
-from reminderbot.delivery.outbox import Message, enqueue
+from reminderbot.delivery.outbox import about_patient, enqueue
 from reminderbot.store.audience import coordinators
 from reminderbot.store.models import OutboxDelivery, PatientStatus, Person
 from reminderbot.store.people import add_audit, cancel_pending_deliveries
@@ -61,13 +61,13 @@ async def handle_unreachable(
             **common,
         )
         notices.append(
-            Message(
+            about_patient(
+                person.id,
                 chat_id=coordinator.chat_id,
                 recipient_id=coordinator.person_id,
-                kind="notice",
                 unique_key=f"unreachable:{person.id}:{int(now.timestamp())}:{coordinator.chat_id}",
-                payload={"text": text, "buttons": [], "patient_id": person.id},
-                not_before=now,
+                text=text,
+                now=now,
             )
         )
     await enqueue(session, notices, now)

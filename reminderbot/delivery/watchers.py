@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased, selectinload
 
 from reminderbot.care.escalation import EscalationRules
-from reminderbot.delivery.outbox import Message, enqueue
+from reminderbot.delivery.outbox import Message, about_patient, enqueue
 from reminderbot.services import alerts, checkins
 from reminderbot.services.alerts import AlertContext
 from reminderbot.store.audience import caregivers, coordinators
@@ -166,25 +166,21 @@ async def _silence(
         ]
         for member in team:
             messages.append(
-                Message(
+                about_patient(
+                    patient.id,
                     chat_id=member.chat_id,
                     recipient_id=member.person_id,
-                    kind="notice",
                     # One notice per run of silence: keyed by its newest unanswered prompt.
                     unique_key=f"silence:{recent[0].unique_key}:{member.chat_id}",
-                    payload={
-                        "text": ctx.catalog.text(
-                            member.language,
-                            "alert.silence.notice",
-                            patient_name=patient.display_name or "—",
-                            patient_id=patient.id,
-                            count=k,
-                            **ctx.common,
-                        ),
-                        "buttons": [],
-                        "patient_id": patient.id,
-                    },
-                    not_before=now,
+                    text=ctx.catalog.text(
+                        member.language,
+                        "alert.silence.notice",
+                        patient_name=patient.display_name or "—",
+                        patient_id=patient.id,
+                        count=k,
+                        **ctx.common,
+                    ),
+                    now=now,
                 )
             )
     await enqueue(session, messages, now)
@@ -244,13 +240,14 @@ async def _weekly(session: AsyncSession, ctx: AlertContext, now: datetime) -> in
             **ctx.common,
         )
         messages.append(
-            Message(
+            about_patient(
+                link.patient_id,
                 chat_id=member.chat_id,
                 recipient_id=member.id,
                 kind="summary",
                 unique_key=f"weekly:{link.id}:{year}-W{week:02d}",
-                payload={"text": text, "buttons": [], "patient_id": link.patient_id},
-                not_before=now,
+                text=text,
+                now=now,
             )
         )
     await enqueue(session, messages, now)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reminderbot.care.escalation import Assessment
 from reminderbot.content import Catalog
 from reminderbot.delivery import callbacks
-from reminderbot.delivery.outbox import Message, enqueue
+from reminderbot.delivery.outbox import Message, about_patient, enqueue
 from reminderbot.store.audience import Recipient, caregivers, coordinators
 from reminderbot.store.models import Alert, AlertState, CheckIn, OutboxDelivery, Person
 from reminderbot.store.people import add_audit
@@ -306,25 +306,21 @@ async def acknowledge(
     family = await caregivers(session, patient.id)
     at = now.astimezone(zone).strftime("%H:%M")
     messages = [
-        Message(
+        about_patient(
+            patient.id,
             chat_id=r.chat_id,
             recipient_id=r.person_id,
-            kind="notice",
             unique_key=f"ack:{alert.id}:{r.chat_id}",
-            payload={
-                "text": _text(
-                    ctx,
-                    r.language,
-                    "alert.acknowledged",
-                    patient_name=patient.display_name or "—",
-                    patient_id=patient.id,
-                    by=by_name,
-                    at=at,
-                ),
-                "buttons": [],
-                "patient_id": patient.id,
-            },
-            not_before=now,
+            text=_text(
+                ctx,
+                r.language,
+                "alert.acknowledged",
+                patient_name=patient.display_name or "—",
+                patient_id=patient.id,
+                by=by_name,
+                at=at,
+            ),
+            now=now,
         )
         for r in [*staff, *family]
         if r.chat_id != by_telegram_id

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reminderbot.delivery.outbox import Message, enqueue
+from reminderbot.delivery.outbox import Message, about_patient, enqueue
 from reminderbot.services.alerts import AlertContext
 from reminderbot.store.audience import caregivers
 from reminderbot.store.models import CheckIn, Person
@@ -40,24 +40,22 @@ async def after_checkin(
         for recipient in await caregivers(session, patient.id, copies_only=True):
             if reporter is not None and recipient.person_id == reporter.id:
                 continue
+            text = _text(
+                ctx,
+                recipient.language,
+                "caregiver.copy.checkin",
+                patient_name=patient.display_name or "—",
+                score=score,
+            )
             messages.append(
-                Message(
+                about_patient(
+                    patient.id,
                     chat_id=recipient.chat_id,
                     recipient_id=recipient.person_id,
                     kind="reminder",
                     unique_key=f"copy:checkin:{checkin.id}:{recipient.chat_id}",
-                    payload={
-                        "text": _text(
-                            ctx,
-                            recipient.language,
-                            "caregiver.copy.checkin",
-                            patient_name=patient.display_name or "—",
-                            score=score,
-                        ),
-                        "buttons": [],
-                        "patient_id": patient.id,
-                    },
-                    not_before=now,
+                    text=text,
+                    now=now,
                 )
             )
     if reporter is not None:
@@ -73,13 +71,13 @@ async def after_checkin(
             *(_text(ctx, locale, key) for key in advice_keys),
         ]
         messages.append(
-            Message(
+            about_patient(
+                patient.id,
                 chat_id=patient.chat_id,
                 recipient_id=patient.id,
-                kind="notice",
                 unique_key=f"proxy:{checkin.id}",
-                payload={"text": "\n\n".join(parts), "buttons": [], "patient_id": patient.id},
-                not_before=now,
+                text="\n\n".join(parts),
+                now=now,
             )
         )
     await enqueue(session, messages, now)

@@ -16,7 +16,7 @@ from telegram import User
 
 from reminderbot.content.describe import format_local_date
 from reminderbot.delivery import callbacks
-from reminderbot.delivery.outbox import Message, enqueue
+from reminderbot.delivery.outbox import Message, about_patient, enqueue
 from reminderbot.services import caregivers
 from reminderbot.services.caregivers import InviteStatus, ReceiveOption
 from reminderbot.store.models import CaregiverLink, PatientStatus, Person, Role
@@ -61,13 +61,13 @@ def _refuse(session: AsyncSession, user: User, action: str, key: str, now: datet
 
 
 def _notice(person: Person, key: str, text: str, now: datetime, patient_id: int) -> Message:
-    return Message(
+    return about_patient(
+        patient_id,
         chat_id=person.chat_id,
         recipient_id=person.id,
-        kind="notice",
         unique_key=key,
-        payload={"text": text, "buttons": [], "patient_id": patient_id},
-        not_before=now,
+        text=text,
+        now=now,
     )
 
 

@@ -18,7 +18,7 @@ from telegram import User
 
 from reminderbot.content.describe import format_local_datetime
 from reminderbot.delivery import callbacks, payloads
-from reminderbot.delivery.outbox import Message, enqueue
+from reminderbot.delivery.outbox import Message, about_patient, enqueue
 from reminderbot.services import alerts
 from reminderbot.store.audience import coordinators, is_coordinator
 from reminderbot.store.models import (
@@ -276,23 +276,19 @@ async def resolve(
     await enqueue(
         session,
         [
-            Message(
+            about_patient(
+                alert.patient_id,
                 chat_id=r.chat_id,
                 recipient_id=r.person_id,
-                kind="notice",
                 unique_key=f"resolved:{alert.id}:{r.chat_id}",
-                payload={
-                    "text": rt.text(
-                        r.language,
-                        "coordinator.alerts.resolved_notice",
-                        alert_id=alert.id,
-                        patient_name=_name(patient),
-                        by=_name(who.person),
-                    ),
-                    "buttons": [],
-                    "patient_id": alert.patient_id,
-                },
-                not_before=now,
+                text=rt.text(
+                    r.language,
+                    "coordinator.alerts.resolved_notice",
+                    alert_id=alert.id,
+                    patient_name=_name(patient),
+                    by=_name(who.person),
+                ),
+                now=now,
             )
             for r in others
         ],
