@@ -48,7 +48,7 @@ from reminderbot.delivery.dispatcher import DispatchSettings
 from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.pacing import Limits
 from reminderbot.delivery.worker import Delivery
-from reminderbot.telegram.runtime import Runtime
+from reminderbot.runtime import Runtime
 
 DEFAULT_PATIENTS = 10_000
 SMOKE_PATIENTS = 200

@@ -14,7 +14,7 @@ from reminderbot.delivery.dispatcher import DispatchSettings
 from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.pacing import Limits
 from reminderbot.delivery.worker import Delivery
-from reminderbot.telegram.runtime import Runtime
+from reminderbot.runtime import Runtime
 
 
 @dataclass

@@ -17,9 +17,9 @@ from reminderbot.content.programs import (
     load_timezone_names,
 )
 from reminderbot.content.tips import load_tips
+from reminderbot.runtime import Runtime
 from reminderbot.store.database import check_database, create_engine, session_factory
 from reminderbot.store.migrations import upgrade
-from reminderbot.telegram.runtime import Runtime
 
 
 @asynccontextmanager

@@ -15,11 +15,11 @@ from reminderbot.content import Catalog
 from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.pacing import Limits
 from reminderbot.delivery.worker import Delivery
+from reminderbot.runtime import Runtime
 from reminderbot.sandbox import BotApiSandbox
 from reminderbot.sandbox.driver import SimulatedUser
 from reminderbot.telegram.app import build_application, polling
 from reminderbot.telegram.prompts import PRESELECTED_MARK
-from reminderbot.telegram.runtime import Runtime
 
 DEMO_TOKEN = "424242:DEMO-not-a-real-token-000000000"
 DEMO_USER_ID = 7001

@@ -22,8 +22,8 @@ from reminderbot.delivery.pacing import Limits, Pacer
 from reminderbot.delivery.planner import Planner, TickReport
 from reminderbot.delivery.unreachable import handle_unreachable
 from reminderbot.delivery.watchers import WatchReport, watch
+from reminderbot.runtime import Runtime
 from reminderbot.store.models import OutboxDelivery
-from reminderbot.telegram.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from telegram.ext import (
     filters,
 )
 
+from reminderbot.runtime import Runtime
 from reminderbot.telegram.data_rights import CALLBACK_PATTERN, DataRightsHandlers
 from reminderbot.telegram.handlers import Handlers
-from reminderbot.telegram.runtime import Runtime
 
 # The menu every user sees; coordinator commands are listed by /help for coordinators only.
 COMMANDS = (

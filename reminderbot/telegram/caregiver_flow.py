@@ -17,13 +17,13 @@ from telegram import User
 from reminderbot.content.describe import format_local_date
 from reminderbot.delivery import callbacks
 from reminderbot.delivery.outbox import Message, about_patient, enqueue
+from reminderbot.runtime import Runtime
 from reminderbot.services import caregivers
 from reminderbot.services.caregivers import InviteStatus, ReceiveOption
 from reminderbot.store.models import CaregiverLink, PatientStatus, Person, Role
 from reminderbot.store.people import add_audit
 from reminderbot.telegram import checkin_flow, flows
 from reminderbot.telegram.replies import Reply, keyboard
-from reminderbot.telegram.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ async def command(
     now: datetime,
 ) -> list[Reply]:
     """/caregiver: a patient gets a new invite link and their caregivers; a caregiver, theirs."""
-    locale = rt.locale_for(user, person)
+    locale = rt.locale_for(user.language_code, person)
     following = await caregivers.patients_of(session, person.id) if person else []
     replies: list[Reply] = []
     if person is not None and person.patient is not None:
@@ -199,7 +199,7 @@ async def open_invite(
     now: datetime,
 ) -> list[Reply]:
     """`/start <token>`: show whose caregiver they would become, or why the link cannot work."""
-    locale = rt.locale_for(user, person)
+    locale = rt.locale_for(user.language_code, person)
     check = await caregivers.check_invite(session, token, user.id, now)
     if check.status != InviteStatus.VALID:
         add_audit(
@@ -243,7 +243,7 @@ async def _accept(
     token: str,
     now: datetime,
 ) -> list[Reply]:
-    locale = rt.locale_for(user, person)
+    locale = rt.locale_for(user.language_code, person)
     check = await caregivers.check_invite(session, token, user.id, now)
     if check.status != InviteStatus.VALID or check.invite is None or check.patient is None:
         add_audit(
@@ -324,7 +324,7 @@ async def button(
     if data.action == ACCEPT:
         return await _accept(rt, session, user, person, chat_id, data.key, now)
     if data.action == DECLINE:
-        locale = rt.locale_for(user, person)
+        locale = rt.locale_for(user.language_code, person)
         return [Reply(rt.text(locale, "caregiver.invite.declined"))]
     if person is None or not data.key.isdigit():
         return _refuse(session, user, data.action, data.key, now)

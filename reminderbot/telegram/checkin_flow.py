@@ -16,10 +16,10 @@ from sqlalchemy.orm import selectinload
 from reminderbot.care.escalation import Answers, assess, is_worsened, needs_screen, screen_for
 from reminderbot.care.scores import parse_score
 from reminderbot.delivery import callbacks, payloads
+from reminderbot.runtime import Runtime
 from reminderbot.services import alerts, checkins, copies
 from reminderbot.store.models import CheckIn, Person
 from reminderbot.telegram.replies import Reply, keyboard
-from reminderbot.telegram.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from telegram import User
 from reminderbot.content.describe import format_local_datetime
 from reminderbot.delivery import callbacks, payloads
 from reminderbot.delivery.outbox import Message, about_patient, enqueue
+from reminderbot.runtime import Runtime
 from reminderbot.services import alerts
 from reminderbot.store.audience import coordinators, is_coordinator
 from reminderbot.store.models import (
@@ -31,7 +32,6 @@ from reminderbot.store.models import (
 )
 from reminderbot.store.people import add_audit
 from reminderbot.telegram.replies import Reply, keyboard
-from reminderbot.telegram.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ async def authorize(
 
 def not_allowed(rt: Runtime, user: User, person: Person | None) -> list[Reply]:
     """The kind refusal for someone who is not a coordinator."""
-    locale = rt.locale_for(user, person)
+    locale = rt.locale_for(user.language_code, person)
     return [Reply(rt.text(locale, "coordinator.not_allowed"))]
 
 

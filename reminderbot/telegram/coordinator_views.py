@@ -12,13 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reminderbot.content.describe import format_local_datetime
 from reminderbot.delivery import callbacks
+from reminderbot.runtime import Runtime
 from reminderbot.services import roster, schedule_admin
 from reminderbot.services.admin_common import Actor, AdminInputError, parse_patient_id
 from reminderbot.services.schedule_admin import ScheduleChange, ScheduleView
 from reminderbot.store.people import add_audit
 from reminderbot.telegram.coordinator_flow import Coordinator
 from reminderbot.telegram.replies import Reply, keyboard
-from reminderbot.telegram.runtime import Runtime
 
 PAGE = "pts"
 PICK_SCHEDULE = "sch"

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 from telegram import InputFile, Update, User
 from telegram.ext import ContextTypes
 
+from reminderbot.runtime import Runtime
 from reminderbot.services import data_rights
 from reminderbot.store.models import Person
 from reminderbot.store.people import add_audit, find_person
 from reminderbot.telegram.replies import Reply, close_keyboard, keyboard, send_replies
-from reminderbot.telegram.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

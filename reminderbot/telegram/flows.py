@@ -10,11 +10,11 @@ from reminderbot.care.scores import parse_score
 from reminderbot.care.timezones import resolve_timezone
 from reminderbot.care.wall_time import format_time, parse_local_time, parse_time_range
 from reminderbot.content.programs import timezone_name_key
+from reminderbot.runtime import Runtime
 from reminderbot.services import subscriptions
 from reminderbot.store.models import CheckIn, PatientStatus, Person
 from reminderbot.telegram import checkin_flow, prompts, reminders
 from reminderbot.telegram.replies import Reply
-from reminderbot.telegram.runtime import Runtime
 
 # What the next free text from a person answers (stored in person.awaiting).
 AWAIT_LANGUAGE = "language"

@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 
 from reminderbot.care.timezones import is_valid_timezone
 from reminderbot.delivery import callbacks
+from reminderbot.runtime import Runtime
 from reminderbot.services import alerts, caregivers, subscriptions
 from reminderbot.store.audience import is_coordinator
 from reminderbot.store.models import CheckIn, PatientStatus, Person
@@ -28,7 +29,6 @@ from reminderbot.telegram import (
     staff,
 )
 from reminderbot.telegram.replies import Reply, close_keyboard, send_replies
-from reminderbot.telegram.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +47,16 @@ class Handlers:
         assert user is not None
         async with self.rt.sessions() as session:
             person = await find_person(session, user.id)
-        locale = self.rt.locale_for(user, person)
+        locale = self.rt.locale_for(user.language_code, person)
         await send_replies(update, context, [Reply(self.rt.text(locale, key))])
 
     def _consent_needed(self, user: User, person: Person | None = None) -> Reply:
         if person is not None and person.patient is None:
             # A caregiver or coordinator without a subscription of their own.
             return Reply(self.rt.text(person.language, "caregiver.not_a_patient_help"))
-        return Reply(self.rt.text(self.rt.locale_for(user, None), "onboarding.consent.needed"))
+        return Reply(
+            self.rt.text(self.rt.locale_for(user.language_code, None), "onboarding.consent.needed")
+        )
 
     async def start(self, update: Update, context: Context) -> None:
         """/start: introduce and ask consent, continue onboarding, or show the schedule."""
@@ -71,7 +73,9 @@ class Handlers:
             elif person is None or person.patient is None:
                 # Nothing is stored before consent: the introduction is built from the update.
                 replies = [
-                    prompts.welcome(self.rt, self.rt.locale_for(user, None), user.first_name)
+                    prompts.welcome(
+                        self.rt, self.rt.locale_for(user.language_code, None), user.first_name
+                    )
                 ]
             elif flows.is_onboarding(person):
                 replies = flows.current_step(self.rt, person)
@@ -96,7 +100,7 @@ class Handlers:
         async with self.rt.sessions() as session:
             person = await find_person(session, user.id)
             staff_member = await is_coordinator(session, user.id, self.rt.settings.coordinator_ids)
-        locale = self.rt.locale_for(user, person)
+        locale = self.rt.locale_for(user.language_code, person)
         replies = [Reply(self.rt.text(locale, "common.help"))]
         if staff_member:
             replies.append(Reply(self.rt.text(locale, "coordinator.help")))
@@ -391,7 +395,7 @@ class Handlers:
                         telegram_user_id=user.id,
                         chat_id=query.message.chat.id if query.message else user.id,
                         display_name=(user.first_name or "")[:128] or None,
-                        language=self.rt.locale_for(user, None),
+                        language=self.rt.locale_for(user.language_code, None),
                         timezone=self.rt.settings.default_timezone,
                     ),
                     now,
@@ -438,7 +442,7 @@ class Handlers:
             await close_keyboard(update)
             await send_replies(update, context, replies)
         else:
-            locale = self.rt.locale_for(user, person)
+            locale = self.rt.locale_for(user.language_code, person)
             await query.answer(self.rt.text(locale, "common.stale_button"))
             await close_keyboard(update)
 
@@ -488,7 +492,12 @@ class Handlers:
         if person is None or person.patient is None:
             if data == prompts.CONSENT_NO:
                 return [
-                    Reply(rt.text(self.rt.locale_for(user, None), "onboarding.consent.declined"))
+                    Reply(
+                        rt.text(
+                            self.rt.locale_for(user.language_code, None),
+                            "onboarding.consent.declined",
+                        )
+                    )
                 ]
             return []
         status = person.patient.status

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from reminderbot.care.wall_time import format_time
 from reminderbot.content.describe import describe_schedules
+from reminderbot.runtime import Runtime
 from reminderbot.services.subscriptions import slot_times
 from reminderbot.store.models import Person
 from reminderbot.telegram.replies import Reply, keyboard
-from reminderbot.telegram.runtime import Runtime
 
 # Callback data. Telegram echoes it back on a tap; it only ever says what was tapped, never
 # who may do it — every handler looks the tapping user up afresh.

@@ -13,12 +13,12 @@ from reminderbot.care.calcium import CalciumParseError, assess_calcium, parse_ca
 from reminderbot.care.recurrence import resolve_local
 from reminderbot.delivery import callbacks
 from reminderbot.delivery.outbox import Message, enqueue
+from reminderbot.runtime import Runtime
 from reminderbot.services import alerts, checkins
 from reminderbot.store.models import CalciumResult, OutboxDelivery, Person
 from reminderbot.store.people import add_audit
 from reminderbot.telegram import checkin_flow
 from reminderbot.telegram.replies import Reply
-from reminderbot.telegram.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

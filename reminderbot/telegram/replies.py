@@ -1,37 +1,28 @@
-"""Replies computed inside a transaction and sent after it commits."""
+"""Sending the Replies that services computed, after their transaction committed."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from reminderbot.services.replies import Reply, keyboard
 
-@dataclass(frozen=True)
-class Reply:
-    """One message to send back to the person who wrote or tapped."""
-
-    text: str
-    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
-
-    def markup(self) -> InlineKeyboardMarkup | None:
-        """Return the inline keyboard (label, callback data) or None."""
-        if not self.buttons:
-            return None
-        return InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                for row in self.buttons
-            ]
-        )
+__all__ = ["Reply", "close_keyboard", "keyboard", "markup", "send_replies"]
 
 
-def keyboard(*rows: Sequence[tuple[str, str]]) -> tuple[tuple[tuple[str, str], ...], ...]:
-    """Build the buttons of a Reply from rows of (label, callback data)."""
-    return tuple(tuple(row) for row in rows)
+def markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    """Return the reply's inline keyboard (label, callback data) or None."""
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in reply.buttons
+        ]
+    )
 
 
 async def send_replies(
@@ -42,7 +33,7 @@ async def send_replies(
     if chat is None:
         return
     for reply in replies:
-        await context.bot.send_message(chat.id, reply.text, reply_markup=reply.markup())
+        await context.bot.send_message(chat.id, reply.text, reply_markup=markup(reply))
 
 
 async def close_keyboard(update: Update) -> None:

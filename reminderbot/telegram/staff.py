@@ -20,13 +20,13 @@ from reminderbot.charts.trend import (
     summarize,
 )
 from reminderbot.delivery import callbacks
+from reminderbot.runtime import Runtime
 from reminderbot.services import alerts
 from reminderbot.store.audience import is_coordinator
 from reminderbot.store.models import Alert, CaregiverLink, CheckIn, Person
 from reminderbot.store.people import add_audit, find_person
 from reminderbot.telegram import coordinator_flow
 from reminderbot.telegram.replies import Reply, keyboard, send_replies
-from reminderbot.telegram.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ async def acknowledge_alert(
     now: datetime,
 ) -> list[Reply]:
     """A coordinator's "Acknowledge": only coordinators may; the others are told."""
-    locale = rt.locale_for(user, person)
+    locale = rt.locale_for(user.language_code, person)
     if not alert_key.isdigit() or not await is_coordinator(
         session, user.id, rt.settings.coordinator_ids
     ):

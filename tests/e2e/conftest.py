@@ -18,12 +18,12 @@ from reminderbot.delivery.dispatcher import DispatchSettings
 from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.pacing import Limits
 from reminderbot.delivery.worker import Delivery
+from reminderbot.runtime import Runtime
 from reminderbot.sandbox import BotApiSandbox, SentMessage, SimulatedUser
 from reminderbot.store.models import Base, Person
 from reminderbot.store.people import find_person
 from reminderbot.telegram.app import build_application, polling
 from reminderbot.telegram.prompts import PRESELECTED_MARK
-from reminderbot.telegram.runtime import Runtime
 
 TOKEN = "123456:TEST-e2e-token-0000000000000000"
 EMERGENCY = "999"

@@ -1,4 +1,4 @@
-"""What every handler needs, built once at start-up: settings, sessions, catalog, clock."""
+"""What every use case needs, built once at start-up: settings, sessions, catalog, clock."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import User
 
 from reminderbot.care.calcium import CalciumRanges
 from reminderbot.care.escalation import EscalationRules
@@ -22,7 +21,7 @@ from reminderbot.store.models import Person
 
 @dataclass
 class Runtime:
-    """Shared services for the Telegram layer."""
+    """What the use cases share: settings, sessions, catalog, clock and loaded rules."""
 
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
@@ -52,13 +51,9 @@ class Runtime:
         """Return the program new patients start on."""
         return self.programs[DEFAULT_PROGRAM]
 
-    def locale_for(self, user: User, person: Person | None) -> str:
+    def locale_for(self, language_code: str | None, person: Person | None) -> str:
         """A stored person's language, else the best match for the Telegram app's language."""
-        return (
-            person.language
-            if person is not None
-            else self.catalog.resolve_locale(user.language_code)
-        )
+        return person.language if person is not None else self.catalog.resolve_locale(language_code)
 
     def text(self, locale: str, key: str, **values: Any) -> str:
         """Render a catalog text; the deployment's contact numbers are always available."""
