@@ -14,10 +14,24 @@ Buttons = tuple[tuple[tuple[str, str], ...], ...]
 
 @dataclass(frozen=True)
 class Reply:
-    """One message to send back to the person who wrote or tapped."""
+    """One message to send back to the person who wrote or tapped.
+
+    With `photo` (PNG bytes) or `document` (file name, bytes) the text is the caption.
+    """
 
     text: str
     buttons: Buttons = ()
+    photo: bytes | None = None
+    document: tuple[str, bytes] | None = None
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who wrote or tapped, as the chat adapter knows them; services look up their rights."""
+
+    telegram_id: int
+    first_name: str
+    language_code: str | None = None
 
 
 def keyboard(*rows: Sequence[tuple[str, str]]) -> Buttons:

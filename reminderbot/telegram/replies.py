@@ -33,7 +33,21 @@ async def send_replies(
     if chat is None:
         return
     for reply in replies:
-        await context.bot.send_message(chat.id, reply.text, reply_markup=markup(reply))
+        if reply.photo is not None:
+            await context.bot.send_photo(
+                chat.id, reply.photo, caption=reply.text or None, reply_markup=markup(reply)
+            )
+        elif reply.document is not None:
+            name, content = reply.document
+            await context.bot.send_document(
+                chat.id,
+                content,
+                filename=name,
+                caption=reply.text or None,
+                reply_markup=markup(reply),
+            )
+        else:
+            await context.bot.send_message(chat.id, reply.text, reply_markup=markup(reply))
 
 
 async def close_keyboard(update: Update) -> None:
