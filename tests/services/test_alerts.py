@@ -27,7 +27,6 @@ from tests.services.conftest import World
 from tests.services.runtime_for import CONFIGURED_COORDINATOR, runtime_for
 from tests.services.seed import CAREGIVER_TG, COORDINATOR_TG
 
-
 _SERIAL = itertools.count()
 
 
