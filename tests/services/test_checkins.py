@@ -1,4 +1,4 @@
-"""The check-in conversation: adapted questions, the red-flag screen, the outcome, who may answer."""
+"""The check-in conversation: adapted questions, red-flag screen, outcome, who may answer."""
 
 from __future__ import annotations
 
