@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from reminderbot.content.conventions import display_path
@@ -163,36 +163,43 @@ class TipFolder:
         entry, issues = validate_located(TipEntry, item)
         key = _valid_id(item)
         self.problems.extend(error(file, issue.line, key, issue.message) for issue in issues)
-        if entry is None:
-            return None
         fields = item.value
-        assert isinstance(fields, dict)  # a valid entry was a mapping
-        # An overdue tip is reported but still goes out: stopping all tips would help no one.
-        self._check_review(entry, file, fields["review_by"].line)
-        topic_line = fields["topic"].line
-        if self.topics is not None and entry.topic not in self.topics and entry.topic != stem:
-            message = f"topic {entry.topic!r} is not in {TOPICS_FILE}"
-            message += did_you_mean(entry.topic, self.topics)
-            self.problems.append(error(file, topic_line, entry.id, message))
+        if not isinstance(fields, dict):
             return None
-        if entry.topic != stem:
-            message = (
-                f"topic {entry.topic!r} does not match the file {stem}{SUFFIX}; "
-                f"move the tip to {entry.topic}{SUFFIX} or correct its topic"
-            )
-            self.problems.append(error(file, topic_line, entry.id, message))
+        # The checks beyond the schema run on a broken tip too, so one run reports it all.
+        topic, review_by = fields.get("topic"), fields.get("review_by")
+        topic_fits = topic is None or self._check_topic(topic, stem, file, key)
+        day = entry.review_by if entry is not None else review_by and review_by.value
+        if review_by is not None and isinstance(day, date) and not isinstance(day, datetime):
+            # An overdue tip is reported but still goes out: stopping all tips would help no one.
+            self._check_review(day, file, review_by.line, key)
+        if entry is None or not topic_fits:
             return None
         return PlacedTip(entry, file, item.line)
 
-    def _check_review(self, entry: TipEntry, file: str, line: int) -> None:
-        if entry.review_by >= self.today:
+    def _check_topic(self, topic: Located, stem: str, file: str, key: str | None) -> bool:
+        name = topic.value
+        if not isinstance(name, str):
+            return False  # the schema reported it
+        if self.topics is not None and name not in self.topics and name != stem:
+            message = f"topic {name!r} is not in {TOPICS_FILE}" + did_you_mean(name, self.topics)
+            self.problems.append(error(file, topic.line, key, message))
+            return False
+        if name != stem:
+            message = (
+                f"topic {name!r} does not match the file {stem}{SUFFIX}; "
+                f"move the tip to {name}{SUFFIX} or correct its topic"
+            )
+            self.problems.append(error(file, topic.line, key, message))
+            return False
+        return True
+
+    def _check_review(self, day: date, file: str, line: int, key: str | None) -> None:
+        if day >= self.today:
             return
         make = error if self.strict_review else warning
-        message = (
-            f"review_by {entry.review_by.isoformat()} has passed; "
-            "a clinician must review this tip"
-        )
-        self.problems.append(make(file, line, entry.id, message))
+        message = f"review_by {day.isoformat()} has passed; a clinician must review this tip"
+        self.problems.append(make(file, line, key, message))
 
 
 def _valid_id(item: Located) -> str | None:

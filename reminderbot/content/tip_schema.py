@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, Field, field_validator
@@ -81,9 +81,7 @@ class TipEntry(Schema):
     @field_validator("review_by", mode="before")
     @classmethod
     def _review_by_day(cls, value: Any) -> Any:
-        # A quoted "2027-11-30" is the same day; a date with a time is not a review date.
-        if isinstance(value, datetime):
-            raise fail(_REVIEW_BY.format(got=shown(value)))
+        # A quoted "2027-11-30" is the same day (a date with a time fails the strict date).
         if isinstance(value, str):
             try:
                 return date.fromisoformat(value.strip())

@@ -14,9 +14,9 @@ from datetime import date
 from pathlib import Path
 
 from reminderbot.content.conventions import REFERENCE_LOCALE, display_path
+from reminderbot.content.data_files import ContentDataError
 from reminderbot.content.declarations import read_locales
 from reminderbot.content.problems import Problem, ProblemList, error, warning
-from reminderbot.content.programs import ContentDataError
 from reminderbot.content.tip_reading import (
     SUFFIX,
     TIPS_FOLDER,
