@@ -62,11 +62,14 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean {guess[0]}?" if guess else ""
 
 
+def list_as_tuple(value: Any) -> Any:
+    """Read a YAML list as the tuple a frozen model holds (a BeforeValidator)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 def as_tuple(value: Any) -> Any:
     """Read a YAML list as a tuple, and `tags:` with nothing after it as () (a BeforeValidator)."""
-    if value is None:
-        return ()
-    return tuple(value) if isinstance(value, list) else value
+    return () if value is None else list_as_tuple(value)
 
 
 def shown(value: object) -> str:
