@@ -40,7 +40,7 @@ class Schema(BaseModel):
 
     # How problems name a mapping of this kind ("a tip", "'thresholds'").
     what: ClassVar[str] = "the mapping"
-    unknown_template: ClassVar[str] = "unknown field {name!r} in {what}; expected {fields}"
+    unknown_template: ClassVar[str] = "unknown field {name!r} in {what}; expected {fields}{dym}"
     missing_template: ClassVar[str] = "{what} is missing {name!r}"
     not_mapping_template: ClassVar[str] = "{what} must be a mapping of {fields}, got {got}"
 
