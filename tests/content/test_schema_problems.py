@@ -15,6 +15,7 @@ from reminderbot.content.escalation_rules import load_escalation_rules
 from reminderbot.content.programs import load_programs, load_suggested_timezones
 from reminderbot.paths import messages_dir
 
+
 @pytest.fixture
 def draft(tmp_path: Path) -> Path:
     """Return a copy of the shipped catalog to break."""
