@@ -7,7 +7,7 @@ from pathlib import Path
 
 from reminderbot.care.programs import Program, ProgramItem
 from reminderbot.care.recurrence import parse_rule
-from reminderbot.content.data_files import ContentDataError, DataFile, read_data_file
+from reminderbot.content.data_files import ContentDataError, DataFile, raise_first, read_data_file
 from reminderbot.content.problems import Problem, error
 from reminderbot.content.program_schema import ProgramFile
 from reminderbot.content.timezone_schema import SuggestedTimezones, TimezoneNames
@@ -22,39 +22,28 @@ TIMEZONE_NAMES_FILE = "timezone_names.yaml"
 
 def check_programs(root: Path | None = None) -> list[Problem]:
     """Return every problem in `programs/*.yaml`, and a missing default program."""
-    root = root or messages_dir()
-    problems = [problem for read in _read_programs(root).values() for problem in read.problems]
-    if DEFAULT_PROGRAM not in _program_names(root):
-        message = "missing; every new patient starts on the default program"
-        problems.append(error(f"programs/{DEFAULT_PROGRAM}.yaml", None, None, message))
-    return problems
+    return _read_programs(root or messages_dir())[1]
 
 
 def load_programs(root: Path | None = None) -> dict[str, Program]:
     """Load every `programs/*.yaml`; the file name is the program name."""
-    root = root or messages_dir()
-    reads = _read_programs(root)
-    for read in reads.values():
-        read.valid()
-    if DEFAULT_PROGRAM not in reads:
-        raise ContentDataError(
-            f"programs/{DEFAULT_PROGRAM}.yaml",
-            None,
-            "missing; every new patient starts on the default program",
-        )
-    return {name: _program(name, read.valid()) for name, read in reads.items()}
+    programs, problems = _read_programs(root or messages_dir())
+    raise_first(problems)
+    return programs
 
 
-def _program_names(root: Path) -> list[str]:
-    return [path.stem for path in sorted((root / "programs").glob("*.yaml"))]
-
-
-def _read_programs(root: Path) -> dict[str, DataFile[ProgramFile]]:
-    expected = "a 'schedules' list"
-    return {
-        name: read_data_file(root, f"programs/{name}.yaml", ProgramFile, expected)
-        for name in _program_names(root)
-    }
+def _read_programs(root: Path) -> tuple[dict[str, Program], list[Problem]]:
+    programs: dict[str, Program] = {}
+    problems: list[Problem] = []
+    for path in sorted((root / "programs").glob("*.yaml")):
+        read = read_data_file(root, f"programs/{path.name}", ProgramFile, "a 'schedules' list")
+        problems += read.problems
+        if read.model is not None:
+            programs[path.stem] = _program(path.stem, read.model)
+    if not (root / "programs" / f"{DEFAULT_PROGRAM}.yaml").is_file():
+        message = "missing; every new patient starts on the default program"
+        problems.append(error(f"programs/{DEFAULT_PROGRAM}.yaml", None, None, message))
+    return programs, problems
 
 
 def _program(name: str, model: ProgramFile) -> Program:

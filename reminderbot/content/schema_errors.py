@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import types
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, RootModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -102,48 +101,32 @@ class _Siblings(dict[str, Any]):
 
 def _walk(model: type[BaseModel], loc: Loc) -> tuple[type[Schema], Says | None, Any]:
     """Follow `loc` through the model's annotations: the innermost Schema, the Says, the type."""
-    owner: type[Schema] = model if issubclass(model, Schema) else Schema
-    annotation: Any = model
-    says: Says | None = None
+    owner: type[Schema] = Schema
+    annotation, says = _unwrap(model, None)
     for part in loc:
-        annotation, says = _unwrap(annotation, says)
-        if isinstance(annotation, type) and issubclass(annotation, RootModel):
-            annotation, says = _field(annotation, "root")
-            annotation, says = _unwrap(annotation, says)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            if issubclass(annotation, Schema):
-                owner = annotation
+            owner = annotation if issubclass(annotation, Schema) else owner
             if part not in annotation.model_fields:
                 return owner, None, None  # an unknown field
-            annotation, says = _field(annotation, str(part))
+            info = annotation.model_fields[str(part)]
+            annotation, says = _unwrap(info.annotation, _says(info.metadata))
             continue
-        args = get_args(annotation)
-        if part == "[key]":
-            annotation = args[0] if args else Any
-        elif get_origin(annotation) in (list, tuple, set, frozenset) and args:
-            annotation = args[0]
-        elif get_origin(annotation) is dict and len(args) == 2:
-            annotation = args[1]
-        says = None
-    annotation, says = _unwrap(annotation, says)
-    if isinstance(annotation, type) and issubclass(annotation, RootModel):
-        annotation, says = _field(annotation, "root")
+        # An item of a list (tuple[X, ...]) or a value of a mapping (dict[str, X]).
+        annotation, says = _unwrap(get_args(annotation)[-1 if isinstance(part, str) else 0], None)
+    if isinstance(annotation, type) and issubclass(annotation, Schema):
+        owner = annotation
     return owner, says, annotation
 
 
-def _field(model: type[BaseModel], name: str) -> tuple[Any, Says | None]:
-    info = model.model_fields[name]
-    return info.annotation, _says(info.metadata)
-
-
 def _unwrap(annotation: Any, says: Says | None) -> tuple[Any, Says | None]:
+    # Annotated[X, Says(...)] carries the texts; a RootModel is the type of its root.
     while True:
         if get_origin(annotation) is Annotated:
             says = _says(annotation.__metadata__) or says
             annotation = get_args(annotation)[0]
-        elif get_origin(annotation) in (Union, types.UnionType):
-            options = [arg for arg in get_args(annotation) if arg is not type(None)]
-            annotation = options[0]
+        elif isinstance(annotation, type) and issubclass(annotation, RootModel):
+            info = annotation.model_fields["root"]
+            annotation, says = info.annotation, _says(info.metadata) or says
         else:
             return annotation, says
 
@@ -155,15 +138,11 @@ def _says(metadata: Any) -> Says | None:
 def _node(root: Located, loc: Loc) -> Located | None:
     node: Located | None = root
     for part in loc:
-        if node is None:
-            return None
-        value = node.value
+        value = node.value if node is not None else None
         if isinstance(part, int) and isinstance(value, list) and 0 <= part < len(value):
             node = value[part]
         elif isinstance(part, str) and isinstance(value, dict):
             node = value.get(part)
-        elif part == "[key]":
-            continue  # a mapping key's problem is on the key's own line
         else:
             return None
     return node

@@ -26,20 +26,9 @@ from reminderbot.content.tip_reading import (
     TipTopic,
     read_topics,
 )
-from reminderbot.content.tip_schema import SOURCE_COUNT, TEXT_LIMIT, TipEntry
+from reminderbot.content.tip_schema import TEXT_LIMIT as TEXT_LIMIT
+from reminderbot.content.tip_schema import TipEntry
 from reminderbot.paths import messages_dir
-
-__all__ = [
-    "CORE_MINIMUM",
-    "OTHER_MINIMUM",
-    "SOURCE_COUNT",
-    "TEXT_LIMIT",
-    "TipLibrary",
-    "TipText",
-    "TipTopic",
-    "check_tips",
-    "load_tips",
-]
 
 CORE_MINIMUM = 12
 OTHER_MINIMUM = 6
