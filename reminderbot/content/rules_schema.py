@@ -5,7 +5,14 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BeforeValidator, Field, create_model, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from reminderbot.care.calcium import BANDS, MAX_TIER, THRESHOLD_NAMES, THRESHOLD_SPAN
 from reminderbot.care.escalation import MAX_SCORE, RED_FLAG_TIERS
@@ -56,11 +63,13 @@ class _CalciumTiers(Schema):
 
 CalciumThresholds = create_model(
     "CalciumThresholds",
+    __doc__="The band thresholds in mmol/L, one field per name in care.calcium.THRESHOLD_NAMES.",
     __base__=_CalciumThresholds,
     **{name: (_THRESHOLD, ...) for name in THRESHOLD_NAMES},  # type: ignore[call-overload]
 )
 CalciumTiers = create_model(
     "CalciumTiers",
+    __doc__="Each calcium band's alert tier, one field per name in care.calcium.BANDS.",
     __base__=_CalciumTiers,
     **{band: (_TIER, ...) for band in BANDS},  # type: ignore[call-overload]
 )
@@ -154,7 +163,7 @@ class RedFlagEntry(Schema):
 
     @field_validator("tier", mode="before")
     @classmethod
-    def _known_tier(cls, tier: Any, info: Any) -> Any:
+    def _known_tier(cls, tier: Any, info: ValidationInfo) -> Any:
         # `1.0` and `true` compare equal to a tier; only a written whole number is meant.
         if isinstance(tier, bool) or not isinstance(tier, int) or tier not in RED_FLAG_TIERS:
             raise fail(
