@@ -10,7 +10,7 @@ from pathlib import Path
 from reminderbot.care.escalation import EscalationRules, RedFlag, red_flag
 from reminderbot.content.conventions import KEYS_FILE
 from reminderbot.content.data_files import DataFile, raise_first, read_data_file
-from reminderbot.content.declarations import KeyDeclaration, read_keys
+from reminderbot.content.declarations import KeysFile, read_keys
 from reminderbot.content.problems import Problem
 from reminderbot.content.rules_schema import EscalationFile
 from reminderbot.content.yaml_loading import Located
@@ -47,7 +47,7 @@ def _read(root: Path) -> tuple[list[Problem], EscalationRules | None]:
         # Without keys.yaml the red flags' texts cannot be checked; its own problem says why.
         return key_problems[:1], None
     model = read.model
-    _check_red_flags(read, _red_flag_nodes(read.tree), declared.keys)
+    _check_red_flags(read, _red_flag_nodes(read.tree), declared)
     if read.problems:
         return read.problems, None
     flags = tuple(red_flag(flag.id, flag.tier, flag.requires_tags) for flag in model.red_flags)
@@ -64,7 +64,7 @@ def _red_flag_nodes(tree: Located) -> list[Located]:
 
 
 def _check_red_flags(
-    read: DataFile[EscalationFile], nodes: list[Located], declared: dict[str, KeyDeclaration]
+    read: DataFile[EscalationFile], nodes: list[Located], declared: KeysFile
 ) -> None:
     assert read.model is not None  # called only on a file the schema accepted
     first_line: dict[str, int] = {}
@@ -85,13 +85,15 @@ def _check_red_flags(
                 break
 
 
-def _key_problem(key: str, declared: dict[str, KeyDeclaration], flag_id: str) -> str | None:
-    if key not in declared:
+def _key_problem(key: str, declared: KeysFile, flag_id: str) -> str | None:
+    if key in declared.broken:
+        return None  # keys.yaml's own problem says what is wrong with it
+    if key not in declared.keys:
         return (
             f"red flag {flag_id!r} needs the text {key!r}, which is not declared in "
             f"messages/{KEYS_FILE}; add it there and to every locale"
         )
-    extra = sorted(set(declared[key].placeholders) - PASSED_PLACEHOLDERS)
+    extra = sorted(set(declared.keys[key].placeholders) - PASSED_PLACEHOLDERS)
     if extra:
         return (
             f"{key!r} declares placeholder(s) {', '.join(extra)} in messages/{KEYS_FILE}; "
