@@ -56,9 +56,9 @@ def fail(message: str, at: str | int | tuple[str | int, ...] = ()) -> PydanticCu
     return PydanticCustomError(CUSTOM_ERROR, "{message}", {"message": message, "at": where})
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
+def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
     """Return "; did you mean x?" for the closest of `choices`, or "" if none is close."""
-    guess = difflib.get_close_matches(word, list(choices), n=1)
+    guess = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
     return f"; did you mean {guess[0]}?" if guess else ""
 
 

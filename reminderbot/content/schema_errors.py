@@ -28,6 +28,10 @@ _BOUNDS = frozenset(
 )
 
 
+# Field names are short, so a looser match would offer `tiers` for `notes`.
+_FIELD_GUESS = 0.75
+
+
 @dataclass(frozen=True, slots=True)
 class SchemaIssue:
     """One schema error: the line it is on, where in the tree, and what is wrong."""
@@ -73,7 +77,10 @@ def _issue(model: type[BaseModel], root: Located, error: ErrorDetails) -> Schema
     if kind == "extra_forbidden":
         fields = list(owner.model_fields)
         message = owner.unknown_template.format(
-            name=name, what=owner.what, fields=", ".join(fields), dym=did_you_mean(name, fields)
+            name=name,
+            what=owner.what,
+            fields=", ".join(fields),
+            dym=did_you_mean(name, fields, _FIELD_GUESS),
         )
         return SchemaIssue(_line(root, loc), loc, message)
     value = error["input"]
