@@ -9,12 +9,11 @@ from pydantic import (
     BeforeValidator,
     Field,
     ValidationInfo,
-    create_model,
     field_validator,
     model_validator,
 )
 
-from reminderbot.care.calcium import BANDS, MAX_TIER, THRESHOLD_NAMES, THRESHOLD_SPAN
+from reminderbot.care.calcium import MAX_TIER, THRESHOLD_NAMES, THRESHOLD_SPAN
 from reminderbot.care.escalation import MAX_SCORE, RED_FLAG_TIERS
 from reminderbot.content.conventions import KEY_SEGMENT
 from reminderbot.content.schema import Says, Schema, as_tuple, fail
@@ -39,11 +38,23 @@ _TIER = Annotated[
 ]
 
 
-class _CalciumThresholds(Schema):
+class CalciumThresholds(Schema):
+    """The band thresholds in mmol/L, named as in care.calcium.THRESHOLD_NAMES."""
+
     what: ClassVar[str] = "'thresholds'"
 
+    low_g4_below: _THRESHOLD
+    low_g3_below: _THRESHOLD
+    low_g2_below: _THRESHOLD
+    low_g1_below: _THRESHOLD
+    high_borderline_above: _THRESHOLD
+    high_g1_above: _THRESHOLD
+    high_g2_above: _THRESHOLD
+    high_g3_above: _THRESHOLD
+    high_g4_above: _THRESHOLD
+
     @model_validator(mode="after")
-    def _strictly_up(self) -> _CalciumThresholds:
+    def _strictly_up(self) -> CalciumThresholds:
         # Checked in band order, not file order: the order of lines is the reviewer's choice.
         values = self.model_dump()
         for lower, name in pairwise(THRESHOLD_NAMES):
@@ -57,22 +68,21 @@ class _CalciumThresholds(Schema):
         return self
 
 
-class _CalciumTiers(Schema):
+class CalciumTiers(Schema):
+    """Each calcium band's alert tier, named as in care.calcium.BANDS."""
+
     what: ClassVar[str] = "'tiers'"
 
-
-CalciumThresholds = create_model(
-    "CalciumThresholds",
-    __doc__="The band thresholds in mmol/L, one field per name in care.calcium.THRESHOLD_NAMES.",
-    __base__=_CalciumThresholds,
-    **{name: (_THRESHOLD, ...) for name in THRESHOLD_NAMES},  # type: ignore[call-overload]
-)
-CalciumTiers = create_model(
-    "CalciumTiers",
-    __doc__="Each calcium band's alert tier, one field per name in care.calcium.BANDS.",
-    __base__=_CalciumTiers,
-    **{band: (_TIER, ...) for band in BANDS},  # type: ignore[call-overload]
-)
+    low_g4: _TIER
+    low_g3: _TIER
+    low_g2: _TIER
+    low_g1: _TIER
+    normal: _TIER
+    high_borderline: _TIER
+    high_g1: _TIER
+    high_g2: _TIER
+    high_g3: _TIER
+    high_g4: _TIER
 
 
 class CalciumFile(Schema):
@@ -80,28 +90,26 @@ class CalciumFile(Schema):
 
     what: ClassVar[str] = "the file"
 
-    thresholds: CalciumThresholds  # type: ignore[valid-type]
-    tiers: CalciumTiers  # type: ignore[valid-type]
+    thresholds: CalciumThresholds
+    tiers: CalciumTiers
 
 
 # --- rules/escalation.yaml ---------------------------------------------------------------------
 
 
-def _number(whole: bool, low: float, high: float, low_exclusive: bool, hint: str) -> Any:
+def _number(whole: bool, hint: str) -> Says:
     kind = "a whole number" if whole else "a number"
-    limits = Field(gt=low, le=high) if low_exclusive else Field(ge=low, le=high)
-    return Annotated[
-        int if whole else float,
-        limits,
-        Field(allow_inf_nan=False),
-        Says(
-            f"{{name}} must be {kind} ({hint}), not {{raw}}",
-            bounds=f"{{name}} = {{value:g}} is out of range: {hint}",
-        ),
-    ]
+    return Says(
+        f"{{name}} must be {kind} ({hint}), not {{raw}}",
+        bounds=f"{{name}} = {{value:g}} is out of range: {hint}",
+    )
 
 
-_SCORE = _number(True, 1, MAX_SCORE, False, "a pain score 1-10")
+_FINITE = Field(allow_inf_nan=False)
+_SCORE = Annotated[int, Field(ge=1, le=MAX_SCORE), _number(True, "a pain score 1-10")]
+_HOURS = Annotated[
+    float, Field(gt=0, le=168), _FINITE, _number(False, "hours, above 0 and at most 168")
+]
 
 
 class EscalationThresholds(Schema):
@@ -111,10 +119,19 @@ class EscalationThresholds(Schema):
 
     moderate_score: _SCORE
     severe_score: _SCORE
-    worsening_min_rise: _number(False, 0, MAX_SCORE, True, "points on the 0-10 scale, above 0")
-    worsening_min_ratio: _number(False, 0, 1, False, "a fraction 0-1; write 0.30 for 30 %")
-    history_days: _number(True, 1, 365, False, "whole days, 1-365")
-    screen_min_score: _number(True, 0, MAX_SCORE, False, "a pain score 0-10 (0 = always ask)")
+    worsening_min_rise: Annotated[
+        float,
+        Field(gt=0, le=MAX_SCORE),
+        _FINITE,
+        _number(False, "points on the 0-10 scale, above 0"),
+    ]
+    worsening_min_ratio: Annotated[
+        float, Field(ge=0, le=1), _FINITE, _number(False, "a fraction 0-1; write 0.30 for 30 %")
+    ]
+    history_days: Annotated[int, Field(ge=1, le=365), _number(True, "whole days, 1-365")]
+    screen_min_score: Annotated[
+        int, Field(ge=0, le=MAX_SCORE), _number(True, "a pain score 0-10 (0 = always ask)")
+    ]
 
     @model_validator(mode="after")
     def _severe_above_moderate(self) -> EscalationThresholds:
@@ -132,10 +149,17 @@ class EscalationTiming(Schema):
 
     what: ClassVar[str] = "'timing'"
 
-    followup_hours: _number(False, 0, 168, True, "hours, above 0 and at most 168")
-    alert_repeat_minutes: _number(False, 0, 1440, True, "minutes, above 0 and at most 1440")
-    nudge_after_hours: _number(False, 0, 168, True, "hours, above 0 and at most 168")
-    missed_in_a_row: _number(True, 1, 100, False, "a whole number of check-ins, 1-100")
+    followup_hours: _HOURS
+    alert_repeat_minutes: Annotated[
+        float,
+        Field(gt=0, le=1440),
+        _FINITE,
+        _number(False, "minutes, above 0 and at most 1440"),
+    ]
+    nudge_after_hours: _HOURS
+    missed_in_a_row: Annotated[
+        int, Field(ge=1, le=100), _number(True, "a whole number of check-ins, 1-100")
+    ]
 
 
 _KEY_SEGMENT = f"^{KEY_SEGMENT.pattern}$"
