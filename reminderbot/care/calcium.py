@@ -1,12 +1,14 @@
 """Blood calcium results: reading what patients type, albumin correction and the result bands.
 
 Pure rules: no I/O. The thresholds come in as a CalciumRanges (loaded from
-messages/rules/calcium.yaml by reminderbot.content.calcium_rules).
+messages/rules/calcium.yaml by reminderbot.content.calcium_rules); the clinical basis is
+docs/clinical-reference.md section 3 (sources [13], [14], [20]-[22]).
 
 Arithmetic is done in Decimal on the digits the patient typed, so results match a hand
-calculation exactly; every mmol/L figure is then rounded once, half up, to 0.01 mmol/L (the
-precision labs report) and assessed at that precision. A corrected value is computed in the
-patient's own unit and converted afterwards, so it is rounded only once.
+calculation exactly. A result is graded in the unit it was given in, against that unit's
+cut-offs (the CTCAE mg/dL cut-offs are not exact conversions of the mmol/L ones [22]); the
+graded figure is rounded once, half up, to 0.01 of that unit. The mmol/L figures kept for the
+record and the care team are rounded the same way.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import pairwise
 from types import MappingProxyType
@@ -22,9 +24,10 @@ from typing import Literal
 
 CalciumUnit = Literal["mmol/L", "mg/dL"]
 AlbuminUnit = Literal["g/L", "g/dL"]
-ParseErrorCode = Literal["no_number", "implausible", "ambiguous", "albumin_implausible"]
+ParseErrorCode = Literal["no_number", "implausible", "ambiguous", "albumin_implausible", "unit"]
+CALCIUM_UNITS: tuple[CalciumUnit, ...] = ("mmol/L", "mg/dL")
 
-MG_DL_TO_MMOL_L = Decimal("0.2495")  # REFERENCE.md §3 [20]
+MG_DL_TO_MMOL_L = Decimal("0.2495")  # docs/clinical-reference.md §3 [20]
 
 # Albumin correction [21]: mmol/L + 0.02 × (40 − albumin g/L); mg/dL + 0.8 × (4.0 − g/dL).
 _REFERENCE_ALBUMIN_G_L = Decimal(40)
@@ -32,17 +35,6 @@ _PER_G_L = Decimal("0.02")
 _REFERENCE_ALBUMIN_G_DL = Decimal("4.0")
 _PER_G_DL = Decimal("0.8")
 
-# Without a unit the number decides: the two plausible spans meet at 4.5, where the readings
-# are extreme and opposite (4.5 mmol/L very high, 4.5 mg/dL = 1.12 mmol/L very low): ask again.
-_UNIT_SWITCH = Decimal("4.5")
-_GUESS_MMOL_L = (Decimal("1.0"), _UNIT_SWITCH)
-_GUESS_MG_DL = (_UNIT_SWITCH, Decimal(20))
-# With a stated unit a little more is accepted: both spans cover 1.0–5.0 mmol/L, the widest
-# range seen in living patients.
-_STATED: dict[CalciumUnit, tuple[Decimal, Decimal]] = {
-    "mmol/L": (Decimal("1.0"), Decimal("5.0")),
-    "mg/dL": (Decimal("4.0"), Decimal(20)),
-}
 _ALBUMIN: dict[AlbuminUnit, tuple[Decimal, Decimal]] = {
     "g/L": (Decimal(15), Decimal(60)),
     "g/dL": (Decimal("1.5"), Decimal("6.0")),
@@ -73,8 +65,14 @@ THRESHOLD_NAMES = (
     "high_g3_above",
     "high_g4_above",
 )
-# Thresholds must lie in the span the parser accepts, which also catches mg/dL typed by mistake.
+# The widest span of total calcium seen in living patients, 1.0–5.0 mmol/L (4.0–20 mg/dL):
+# thresholds and the plausible spans of rules/calcium.yaml must lie inside it, which also
+# catches a number typed in the other unit by mistake.
 THRESHOLD_SPAN = (1.0, 5.0)
+MG_DL_THRESHOLD_SPAN = (4.0, 20.0)
+UNIT_SPANS: Mapping[CalciumUnit, tuple[float, float]] = MappingProxyType(
+    {"mmol/L": THRESHOLD_SPAN, "mg/dL": MG_DL_THRESHOLD_SPAN}
+)
 MAX_TIER = 3
 
 
@@ -87,12 +85,31 @@ class CalciumParseError(ValueError):
 
 
 @dataclass(frozen=True)
+class PendingCalcium:
+    """A result read except for its unit: the numbers as typed, waiting for the patient's answer."""
+
+    value: Decimal
+    albumin: Decimal | None
+    albumin_unit: AlbuminUnit | None
+    lab_corrected: bool
+
+
+class CalciumUnitQuestion(CalciumParseError):
+    """The number is plausible in both units (or needs one): the patient is asked, never guessed."""
+
+    def __init__(self, pending: PendingCalcium) -> None:
+        super().__init__("unit", f"{_show(pending.value)} could be mmol/L or mg/dL; ask")
+        self.pending = pending
+
+
+@dataclass(frozen=True)
 class CalciumReading:
     """A calcium result as the patient gave it, normalised to mmol/L and corrected when possible.
 
     `lab_corrected` is set when the patient said the number is already corrected ("corrected
     calcium 2.45"): it is then not corrected again, and `mmol_l` and `corrected_mmol_l` both
-    hold that number, because the total was not given.
+    hold that number, because the total was not given. `corrected` is the corrected value in
+    the patient's own unit (rounded to 0.01 of it), the figure that is graded.
     """
 
     value: float
@@ -102,20 +119,53 @@ class CalciumReading:
     mmol_l: float
     corrected_mmol_l: float | None
     lab_corrected: bool = False
+    corrected: float | None = None
 
     @property
     def effective_mmol_l(self) -> float:
         """Return the value to assess: corrected calcium when known, else total calcium."""
         return self.corrected_mmol_l if self.corrected_mmol_l is not None else self.mmol_l
 
+    @property
+    def graded_value(self) -> float:
+        """Return the figure graded, in the unit given: corrected when known, else total."""
+        if self.corrected is not None:
+            return self.corrected
+        if self.corrected_mmol_l is not None and self.unit == "mmol/L":
+            return self.corrected_mmol_l  # readings built by hand carry only the mmol/L figure
+        return _round(Decimal(repr(self.value)))
+
+    @property
+    def albumin_known(self) -> bool:
+        """Return whether the result accounts for albumin (albumin given, or lab-corrected)."""
+        return self.lab_corrected or self.albumin is not None
+
+
+def _default_mg_dl() -> Mapping[str, float]:
+    # CTCAE cut-offs in mg/dL [22], and normal 8.5–10.2, "high" above 10.4 mg/dL [20].
+    values = (6.0, 7.0, 8.0, 8.5, 10.2, 10.4, 11.5, 12.5, 13.5)
+    return MappingProxyType(dict(zip(THRESHOLD_NAMES, values, strict=True)))
+
+
+def _default_plausible() -> Mapping[CalciumUnit, tuple[float, float]]:
+    return MappingProxyType(dict(UNIT_SPANS))
+
+
+def _default_caveat_bands() -> frozenset[str]:
+    return frozenset({"low_g1", "normal", "high_borderline", "high_g1"})
+
 
 @dataclass(frozen=True)
 class CalciumRanges:
-    """Band thresholds in mmol/L and the escalation tier (0–3) of each band.
+    """Band thresholds in mmol/L and in mg/dL, each band's escalation tier (0–3), and units.
 
     `<band>_below: x` puts results strictly below x in that band (or a lower one);
     `<band>_above: x` puts results strictly above x in that band (or a higher one); so the
-    normal range includes both of its limits, as lab reports print it.
+    normal range includes both of its limits, as lab reports print it. The flat fields are the
+    mmol/L cut-offs; `mg_dl` holds the same names in mg/dL. `plausible` is the span of each
+    unit a typed number must lie in: a unit-less number plausible in both units, or in
+    neither, is not guessed. `caveat_bands` are the bands in or near normal where a total
+    calcium without albumin is said to possibly hide a high corrected calcium.
     """
 
     low_g4_below: float
@@ -128,40 +178,81 @@ class CalciumRanges:
     high_g3_above: float
     high_g4_above: float
     tiers: Mapping[str, int]
+    mg_dl: Mapping[str, float] = field(default_factory=_default_mg_dl)
+    plausible: Mapping[CalciumUnit, tuple[float, float]] = field(default_factory=_default_plausible)
+    caveat_bands: frozenset[str] = field(default_factory=_default_caveat_bands)
 
     def __post_init__(self) -> None:
         # The loader reports problems with file and line; this guards ranges built in code.
-        values = self.thresholds()
-        for name, value in zip(THRESHOLD_NAMES, values, strict=True):
-            if not THRESHOLD_SPAN[0] <= value <= THRESHOLD_SPAN[1]:
-                raise ValueError(f"{name} = {value} is outside {THRESHOLD_SPAN} mmol/L")
-        named = tuple(zip(THRESHOLD_NAMES, values, strict=True))
-        for (lower_name, lower), (name, value) in pairwise(named):
-            if not value > lower:
-                raise ValueError(f"{name} ({value}) must be greater than {lower_name} ({lower})")
+        _check_cutoffs("mmol/L", self.thresholds(), THRESHOLD_SPAN)
+        if set(self.mg_dl) != set(THRESHOLD_NAMES):
+            raise ValueError(f"mg_dl must name exactly {', '.join(THRESHOLD_NAMES)}")
+        _check_cutoffs("mg/dL", self.thresholds("mg/dL"), MG_DL_THRESHOLD_SPAN)
         if set(self.tiers) != set(BANDS):
             raise ValueError(f"tiers must name exactly the bands {', '.join(BANDS)}")
         for band, tier in self.tiers.items():
             if isinstance(tier, bool) or not isinstance(tier, int) or not 0 <= tier <= MAX_TIER:
                 raise ValueError(f"tier of {band} must be a whole number 0–{MAX_TIER}")
+        if set(self.plausible) != set(CALCIUM_UNITS):
+            raise ValueError("plausible must give a span for mmol/L and for mg/dL")
+        for unit, (low, high) in self.plausible.items():
+            outer = UNIT_SPANS[unit]
+            if not outer[0] <= low < high <= outer[1]:
+                raise ValueError(f"plausible {unit} span must lie in {outer} and go up")
+        if not set(self.caveat_bands) <= set(BANDS):
+            raise ValueError(f"caveat_bands must be among {', '.join(BANDS)}")
         object.__setattr__(self, "tiers", MappingProxyType(dict(self.tiers)))
+        object.__setattr__(self, "mg_dl", MappingProxyType(dict(self.mg_dl)))
+        object.__setattr__(self, "plausible", MappingProxyType(dict(self.plausible)))
+        object.__setattr__(self, "caveat_bands", frozenset(self.caveat_bands))
 
-    def thresholds(self) -> tuple[float, ...]:
-        """Return the thresholds in THRESHOLD_NAMES order (strictly increasing)."""
+    def thresholds(self, unit: CalciumUnit = "mmol/L") -> tuple[float, ...]:
+        """Return one unit's thresholds in THRESHOLD_NAMES order (strictly increasing)."""
+        if unit == "mg/dL":
+            return tuple(float(self.mg_dl[name]) for name in THRESHOLD_NAMES)
         return tuple(float(getattr(self, name)) for name in THRESHOLD_NAMES)
+
+    def unit_for(self, value: Decimal) -> CalciumUnit | None:
+        """Return the one unit a unit-less number is plausible in; None if both or neither."""
+        fits = [u for u in CALCIUM_UNITS if _within(value, _span(self.plausible[u]))]
+        return fits[0] if len(fits) == 1 else None
+
+    def plausible_in(self, value: Decimal, unit: CalciumUnit) -> bool:
+        """Return whether a number is a plausible calcium in the stated unit."""
+        return _within(value, _span(self.plausible[unit]))
+
+
+def _check_cutoffs(unit: str, values: tuple[float, ...], span: tuple[float, float]) -> None:
+    for name, value in zip(THRESHOLD_NAMES, values, strict=True):
+        if not span[0] <= value <= span[1]:
+            raise ValueError(f"{name} = {value} is outside {span} {unit}")
+    named = tuple(zip(THRESHOLD_NAMES, values, strict=True))
+    for (lower_name, lower), (name, value) in pairwise(named):
+        if not value > lower:
+            raise ValueError(f"{name} ({value}) must be greater than {lower_name} ({lower})")
+
+
+def _span(span: tuple[float, float]) -> tuple[Decimal, Decimal]:
+    return Decimal(repr(span[0])), Decimal(repr(span[1]))
 
 
 @dataclass(frozen=True)
 class CalciumAssessment:
-    """Where a result falls: band, escalation tier, message key, and whether it is abnormal."""
+    """Where a result falls: band, escalation tier, message key, and whether it is abnormal.
+
+    `albumin_unknown` is set for a total calcium without albumin in a band where the corrected
+    value could be higher than it looks (low albumin is common in advanced cancer) [21].
+    """
 
     band: str
     tier: int
     advice_key: str
     abnormal: bool
+    albumin_unknown: bool = False
 
 
-# The defaults of REFERENCE.md §2 and §3; messages/rules/calcium.yaml ships the same numbers.
+# The defaults of docs/clinical-reference.md §2 and §3; messages/rules/calcium.yaml ships
+# the same numbers.
 DEFAULT_RANGES = CalciumRanges(
     low_g4_below=1.50,
     low_g3_below=1.75,
@@ -188,18 +279,19 @@ DEFAULT_RANGES = CalciumRanges(
 
 
 def assess_calcium(reading: CalciumReading, ranges: CalciumRanges) -> CalciumAssessment:
-    """Place a reading's effective (corrected when known) calcium in its band and tier."""
-    value = reading.effective_mmol_l
+    """Place a reading's graded (corrected when known) value in its band, in its own unit."""
+    value = reading.graded_value
+    cutoffs = dict(zip(THRESHOLD_NAMES, ranges.thresholds(reading.unit), strict=True))
     band = "normal"
     # Low bands are checked from the lowest up, high bands from the highest down, so the
     # first threshold crossed is the most extreme band reached.
     for low_band, name in zip(BANDS[:4], THRESHOLD_NAMES[:4], strict=True):
-        if value < getattr(ranges, name):
+        if value < cutoffs[name]:
             band = low_band
             break
     if band == "normal":
         for high_band, name in zip(BANDS[:4:-1], THRESHOLD_NAMES[:3:-1], strict=True):
-            if value > getattr(ranges, name):
+            if value > cutoffs[name]:
                 band = high_band
                 break
     return CalciumAssessment(
@@ -207,6 +299,7 @@ def assess_calcium(reading: CalciumReading, ranges: CalciumRanges) -> CalciumAss
         tier=ranges.tiers[band],
         advice_key=f"calcium.result.{band}",
         abnormal=band != "normal",
+        albumin_unknown=not reading.albumin_known and band in ranges.caveat_bands,
     )
 
 
@@ -258,7 +351,17 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("calcium", re.compile(r"calcium|(?<![a-z])ca(?:lc)?(?![a-z])|钙")),
     ("albumin", re.compile(r"(?<![a-z])alb(?:umin)?(?![a-z])|白蛋白")),
 )
-_LAB_CORRECTED = re.compile(r"correct|adjust|(?<![a-z])(?:adj|corr)(?![a-z])|校正|矫正|纠正")
+# Only an explicit phrase says the lab already corrected the number: "corrected calcium 2.45",
+# "adjusted Ca 2.4", "Ca (corrected) 2.4", 校正钙 2.4. A stray "correct" ("Is this correct?")
+# must not stop the albumin correction, which would hide a high calcium [21].
+_CALCIUM_WORD = r"(?:calcium|ca(?:lc)?)(?![a-z])"
+_CORRECTED_WORD = r"(?:(?:albumin[\s-]*)?(?:corrected|adjusted)|(?:corr|adj)\.?)"
+_LAB_CORRECTED = re.compile(
+    rf"(?<![a-z]){_CORRECTED_WORD}\s*(?:serum\s+|total\s+|blood\s+)?{_CALCIUM_WORD}"
+    rf"|(?<![a-z]){_CALCIUM_WORD}\s*[(\[,:-]?\s*(?:corrected|adjusted|corr|adj)(?![a-z])"
+    r"|(?:校正|矫正|纠正)(?:后)?的?(?:血清?)?(?:总)?钙"
+    r"|钙\s*[(（]?\s*(?:校正|矫正|纠正)"
+)
 # Ionised calcium (normal about 1.1–1.3 mmol/L) would look dangerously low against total
 # calcium ranges: refuse it rather than raise a false emergency.
 _IONISED = re.compile(r"ioni[sz]ed|(?<![a-z])i-?ca(?![a-z])|free calcium|离子钙|游离钙")
@@ -279,8 +382,12 @@ class _Number:
     keyword: str | None = None
 
 
-def parse_calcium(text: str) -> CalciumReading:
-    """Read a typed calcium result (with optional albumin); raises CalciumParseError."""
+def parse_calcium(text: str, ranges: CalciumRanges = DEFAULT_RANGES) -> CalciumReading:
+    """Read a typed calcium result (with optional albumin); raises CalciumParseError.
+
+    A number without a unit that is plausible in both units (or in neither) raises
+    CalciumUnitQuestion, which carries the numbers so the patient can be asked for the unit.
+    """
     if not isinstance(text, str):
         raise CalciumParseError("no_number", f"expected text, got {type(text).__name__}")
     normal = _normalise(text)
@@ -314,14 +421,27 @@ def parse_calcium(text: str) -> CalciumReading:
         calciums = marked
     calcium = calciums[0]
     value = _decimal(calcium)
-    unit = _calcium_unit(value, calcium.unit)
     albumin_value: Decimal | None = None
     albumin_unit: AlbuminUnit | None = None
     if albumins:
         albumin_value = _decimal(albumins[0])
         albumin_unit = _albumin_unit(albumin_value, albumins[0].unit)
     lab_corrected = _LAB_CORRECTED.search(normal) is not None
+    pending = PendingCalcium(value, albumin_value, albumin_unit, lab_corrected)
+    unit = _calcium_unit(pending, calcium.unit, ranges)
     return _reading(value, unit, albumin_value, albumin_unit, lab_corrected)
+
+
+def reading_in_unit(
+    pending: PendingCalcium, unit: CalciumUnit, ranges: CalciumRanges = DEFAULT_RANGES
+) -> CalciumReading:
+    """Finish a result once the patient has said its unit; raises CalciumParseError."""
+    _calcium_unit(pending, unit, ranges)
+    if pending.albumin is not None:
+        _albumin_unit(pending.albumin, pending.albumin_unit)
+    return _reading(
+        pending.value, unit, pending.albumin, pending.albumin_unit, pending.lab_corrected
+    )
 
 
 def _normalise(text: str) -> str:
@@ -377,21 +497,25 @@ def _within(value: Decimal, span: tuple[Decimal, Decimal]) -> bool:
     return span[0] <= value <= span[1]
 
 
-def _calcium_unit(value: Decimal, stated: str | None) -> CalciumUnit:
-    # Looping over the known units (rather than `stated in _STATED`) gives the unit its type.
-    for unit, span in _STATED.items():
+def _calcium_unit(
+    pending: PendingCalcium, stated: str | None, ranges: CalciumRanges
+) -> CalciumUnit:
+    value = pending.value
+    # Looping over the known units (rather than `stated in ...`) gives the unit its type.
+    for unit in CALCIUM_UNITS:
         if stated == unit:
-            if not _within(value, span):
+            if not ranges.plausible_in(value, unit):
                 raise CalciumParseError(
                     "implausible", f"{_show(value)} {stated} is not a plausible calcium"
                 )
             return unit
-    if value == _UNIT_SWITCH:
-        raise CalciumParseError("ambiguous", "4.5 could be mmol/L or mg/dL; the unit is needed")
-    if _within(value, _GUESS_MMOL_L):
-        return "mmol/L"
-    if _within(value, _GUESS_MG_DL):
-        return "mg/dL"
+    only = ranges.unit_for(value)
+    if only is not None:
+        return only
+    if any(ranges.plausible_in(value, unit) for unit in CALCIUM_UNITS):
+        # Plausible in both units, where the two readings are extreme and opposite
+        # (4.6 mmol/L very high, 4.6 mg/dL = 1.15 mmol/L very low): ask, never guess.
+        raise CalciumUnitQuestion(pending)
     raise CalciumParseError("implausible", f"{_show(value)} is not a plausible calcium in any unit")
 
 
@@ -421,24 +545,24 @@ def _reading(
     albumin_unit: AlbuminUnit | None,
     lab_corrected: bool,
 ) -> CalciumReading:
-    total = value if unit == "mmol/L" else value * MG_DL_TO_MMOL_L
-    corrected: Decimal | None = None
+    to_mmol = Decimal(1) if unit == "mmol/L" else MG_DL_TO_MMOL_L
+    corrected: Decimal | None = None  # in the patient's unit
     if lab_corrected:
-        corrected = total
+        corrected = value
     elif albumin is not None:
         if unit == "mmol/L":
             grams_per_litre = albumin if albumin_unit == "g/L" else albumin * 10
             corrected = value + _PER_G_L * (_REFERENCE_ALBUMIN_G_L - grams_per_litre)
         else:
             grams_per_decilitre = albumin if albumin_unit == "g/dL" else albumin / 10
-            corrected_mg = value + _PER_G_DL * (_REFERENCE_ALBUMIN_G_DL - grams_per_decilitre)
-            corrected = corrected_mg * MG_DL_TO_MMOL_L
+            corrected = value + _PER_G_DL * (_REFERENCE_ALBUMIN_G_DL - grams_per_decilitre)
     return CalciumReading(
         value=float(value),
         unit=unit,
         albumin=None if albumin is None else float(albumin),
         albumin_unit=albumin_unit,
-        mmol_l=_round(total),
-        corrected_mmol_l=None if corrected is None else _round(corrected),
+        mmol_l=_round(value * to_mmol),
+        corrected_mmol_l=None if corrected is None else _round(corrected * to_mmol),
         lab_corrected=lab_corrected,
+        corrected=None if corrected is None else _round(corrected),
     )
