@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from reminderbot.care.calcium import CalciumRanges
 from reminderbot.content.data_files import DataFile, read_data_file
@@ -22,14 +21,13 @@ def check_calcium_rules(root: Path | None = None) -> list[Problem]:
 def load_calcium_ranges(root: Path | None = None) -> CalciumRanges:
     """Load and validate `rules/calcium.yaml`; raises ContentDataError naming file and line."""
     rules = _read(root).valid()
-    extra: dict[str, Any] = {}
-    if rules.thresholds_mg_dl is not None:
-        extra["mg_dl"] = rules.thresholds_mg_dl.model_dump()
-    if rules.plausible is not None:
-        extra["plausible"] = {"mmol/L": rules.plausible.mmol_l, "mg/dL": rules.plausible.mg_dl}
-    if rules.caveat_bands is not None:
-        extra["caveat_bands"] = frozenset(rules.caveat_bands)
-    return CalciumRanges(**rules.thresholds.model_dump(), tiers=rules.tiers.model_dump(), **extra)
+    return CalciumRanges(
+        **rules.thresholds.model_dump(),
+        tiers=rules.tiers.model_dump(),
+        mg_dl=rules.thresholds_mg_dl.model_dump(),
+        plausible={"mmol/L": rules.plausible.mmol_l, "mg/dL": rules.plausible.mg_dl},
+        caveat_bands=frozenset(rules.caveat_bands),
+    )
 
 
 def _read(root: Path | None) -> DataFile[CalciumFile]:

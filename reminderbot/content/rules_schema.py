@@ -15,6 +15,7 @@ from pydantic import (
 
 from reminderbot.care.calcium import (
     BANDS,
+    DEFAULT_RANGES,
     MAX_TIER,
     MG_DL_THRESHOLD_SPAN,
     THRESHOLD_NAMES,
@@ -164,6 +165,12 @@ class CalciumTiers(Schema):
     high_g4: _TIER
 
 
+_BAND = Annotated[
+    Literal[BANDS],  # type: ignore[valid-type]
+    Says(f"caveat_bands must be a list of bands ({', '.join(BANDS)}), not {{raw}}"),
+]
+
+
 class CalciumFile(Schema):
     """rules/calcium.yaml: band thresholds (mmol/L, mg/dL), tiers, plausible spans, caveat bands."""
 
@@ -172,13 +179,15 @@ class CalciumFile(Schema):
     thresholds: CalciumThresholds
     tiers: CalciumTiers
     # Optional, so a file written before grading in mg/dL still loads with the reference values.
-    thresholds_mg_dl: CalciumMgDlThresholds | None = None
-    plausible: CalciumPlausible | None = None
+    thresholds_mg_dl: CalciumMgDlThresholds = CalciumMgDlThresholds(**DEFAULT_RANGES.mg_dl)
+    plausible: CalciumPlausible = CalciumPlausible(
+        mmol_l=DEFAULT_RANGES.plausible["mmol/L"], mg_dl=DEFAULT_RANGES.plausible["mg/dL"]
+    )
     caveat_bands: Annotated[
-        tuple[Literal[BANDS], ...] | None,  # type: ignore[valid-type]
+        tuple[_BAND, ...],
         BeforeValidator(list_as_tuple),
-        Says(f"caveat_bands must be a list of bands ({', '.join(BANDS)}), not {{raw}}"),
-    ] = None
+        Says("caveat_bands must be a list of bands, not {raw}"),
+    ] = tuple(b for b in BANDS if b in DEFAULT_RANGES.caveat_bands)
 
 
 # --- rules/escalation.yaml ---------------------------------------------------------------------

@@ -18,8 +18,10 @@ from reminderbot.care.calcium import (
     CalciumParseError,
     CalciumRanges,
     CalciumReading,
+    CalciumUnitQuestion,
     assess_calcium,
     parse_calcium,
+    reading_in_unit,
 )
 
 
@@ -376,3 +378,163 @@ def test_same_amount_in_either_unit_is_at_most_one_band_apart(hundredths: int) -
     mmol_band = assess_calcium(as_mmol, DEFAULT_RANGES).band
     mg_band = assess_calcium(as_mg, DEFAULT_RANGES).band
     assert abs(BANDS.index(mmol_band) - BANDS.index(mg_band)) <= 1
+
+
+# --- Issue 11: graded in the unit given, albumin caveat, explicit lab-corrected phrases -------
+
+# (typed, unit, graded value in that unit, band, tier, albumin caveat, lab-corrected)
+ISSUE_11_CASES = [
+    # Without albumin: a normal-looking total gets the caveat, never a plain "normal".
+    ("2.50", "mmol/L", 2.50, "normal", 0, True, False),
+    ("10.0 mg/dL", "mg/dL", 10.0, "normal", 0, True, False),
+    ("2.58 mmol/L", "mmol/L", 2.58, "high_borderline", 1, True, False),
+    ("10.3 mg/dL", "mg/dL", 10.3, "high_borderline", 1, True, False),
+    ("2.10", "mmol/L", 2.10, "low_g1", 1, True, False),
+    ("8.4 mg/dL", "mg/dL", 8.4, "low_g1", 1, True, False),
+    ("2.70", "mmol/L", 2.70, "high_g1", 1, True, False),
+    ("10.8 mg/dL", "mg/dL", 10.8, "high_g1", 1, True, False),
+    # With albumin: 2.50 + 0.02 × (40 − 25) = 2.80, high grade 1 (the issue's case).
+    ("2.50 albumin 25", "mmol/L", 2.80, "high_g1", 1, False, False),
+    # 10.0 + 0.8 × (4.0 − 2.5) = 11.2 mg/dL: high grade 1 in mg/dL too.
+    ("10.0 mg/dL albumin 2.5 g/dL", "mg/dL", 11.2, "high_g1", 1, False, False),
+    # "correct" in a question is not a lab-corrected value: 2.3 + 0.3 = 2.60, not normal.
+    ("Is this correct? calcium 2.3 albumin 25", "mmol/L", 2.60, "high_borderline", 1, False, False),
+    ("Correct me if wrong: Ca 2.4 albumin 20", "mmol/L", 2.80, "high_g1", 1, False, False),
+    ("9.6 mg/dL albumin 2.5, correct?", "mg/dL", 10.8, "high_g1", 1, False, False),
+    # Explicit phrases only mark a lab-corrected value.
+    ("corrected calcium 2.45", "mmol/L", 2.45, "normal", 0, False, True),
+    ("adjusted Ca 2.4", "mmol/L", 2.40, "normal", 0, False, True),
+    ("Adj Ca: 2.65 mmol/L", "mmol/L", 2.65, "high_g1", 1, False, True),
+    ("Ca (corrected) 2.95", "mmol/L", 2.95, "high_g2", 2, False, True),
+    ("albumin-corrected calcium 11.8 mg/dL", "mg/dL", 11.8, "high_g2", 2, False, True),
+    ("校正钙 2.4", "mmol/L", 2.40, "normal", 0, False, True),
+    ("校正后血钙 3.2", "mmol/L", 3.20, "high_g3", 3, False, True),
+    # Graded in the unit given: 11.6 mg/dL is grade 2 (CTCAE), though 11.6 × 0.2495 = 2.89.
+    ("11.6 mg/dL", "mg/dL", 11.6, "high_g2", 2, False, False),
+    ("11.6", "mg/dL", 11.6, "high_g2", 2, False, False),
+    ("11.5 mg/dL", "mg/dL", 11.5, "high_g1", 1, True, False),
+    ("2.90 mmol/L", "mmol/L", 2.90, "high_g1", 1, True, False),
+    ("2.95 mmol/L", "mmol/L", 2.95, "high_g2", 2, False, False),
+    ("12.6 mg/dL", "mg/dL", 12.6, "high_g3", 3, False, False),
+    ("3.2 mmol/L", "mmol/L", 3.20, "high_g3", 3, False, False),
+    ("13.6 mg/dL", "mg/dL", 13.6, "high_g4", 3, False, False),
+    ("3.5 mmol/L", "mmol/L", 3.50, "high_g4", 3, False, False),
+    ("7.9 mg/dL", "mg/dL", 7.9, "low_g2", 2, False, False),
+    ("6.9 mg/dL", "mg/dL", 6.9, "low_g3", 3, False, False),
+    ("1.70 mmol/L", "mmol/L", 1.70, "low_g3", 3, False, False),
+    ("5.9 mg/dL", "mg/dL", 5.9, "low_g4", 3, False, False),
+    ("1.40 mmol/L", "mmol/L", 1.40, "low_g4", 3, False, False),
+    # Albumin turning a high total into grade 4 in mg/dL: 13.0 + 0.8 × 1.5 = 14.2.
+    ("13.0 mg/dL albumin 25", "mg/dL", 14.2, "high_g4", 3, False, False),
+    # A grade-3 total that albumin lowers to grade 2: 3.15 + 0.02 × (40 − 45) = 3.05.
+    ("3.15 albumin 45", "mmol/L", 3.05, "high_g2", 2, False, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "unit", "graded", "band", "tier", "caveat", "lab_corrected"), ISSUE_11_CASES
+)
+def test_issue_11_cases(
+    typed: str,
+    unit: str,
+    graded: float,
+    band: str,
+    tier: int,
+    caveat: bool,
+    lab_corrected: bool,
+) -> None:
+    reading = parse_calcium(typed)
+    assessment = assess_calcium(reading, DEFAULT_RANGES)
+    assert (reading.unit, reading.graded_value) == (unit, graded)
+    assert (assessment.band, assessment.tier) == (band, tier)
+    assert assessment.albumin_unknown is caveat
+    assert reading.lab_corrected is lab_corrected
+
+
+MG_DL_BOUNDARIES = [
+    (5.99, "low_g4"),
+    (6.0, "low_g3"),
+    (6.99, "low_g3"),
+    (7.0, "low_g2"),
+    (7.99, "low_g2"),
+    (8.0, "low_g1"),
+    (8.49, "low_g1"),
+    (8.5, "normal"),
+    (10.2, "normal"),
+    (10.21, "high_borderline"),
+    (10.4, "high_borderline"),
+    (10.41, "high_g1"),
+    (11.5, "high_g1"),
+    (11.51, "high_g2"),
+    (12.5, "high_g2"),
+    (12.51, "high_g3"),
+    (13.5, "high_g3"),
+    (13.51, "high_g4"),
+]
+
+
+@pytest.mark.parametrize(("mg_dl", "band"), MG_DL_BOUNDARIES)
+def test_mg_dl_results_are_graded_against_mg_dl_cut_offs(mg_dl: float, band: str) -> None:
+    assert assess_calcium(parse_calcium(f"{mg_dl} mg/dL"), DEFAULT_RANGES).band == band
+
+
+# A unit-less number: read in the one unit whose plausible span holds it, asked about when it
+# is plausible in both (4.0–5.0), refused when in neither.
+UNITLESS = [
+    ("0.99", "implausible"),
+    ("1.0", "mmol/L"),
+    ("3.99", "mmol/L"),
+    ("4.0", "unit"),
+    ("4.6", "unit"),
+    ("5.0", "unit"),
+    ("5.01", "mg/dL"),
+    ("20", "mg/dL"),
+    ("20.1", "implausible"),
+]
+
+
+@pytest.mark.parametrize(("typed", "outcome"), UNITLESS)
+def test_a_unitless_number_is_read_asked_or_refused(typed: str, outcome: str) -> None:
+    try:
+        got = parse_calcium(typed).unit
+    except CalciumParseError as exc:
+        got = exc.code
+    assert got == outcome
+
+
+def test_the_unit_question_carries_the_numbers_and_is_finished_by_the_answer() -> None:
+    with pytest.raises(CalciumUnitQuestion) as asked:
+        parse_calcium("钙 4.6 白蛋白 30")
+    pending = asked.value.pending
+    assert (pending.value, pending.albumin, pending.albumin_unit) == (
+        Decimal("4.6"),
+        Decimal(30),
+        "g/L",
+    )
+    # 4.6 mmol/L + 0.2 = 4.80: high G4. 4.6 mg/dL + 0.8 × 1.0 = 5.4 mg/dL: low G4.
+    as_mmol = reading_in_unit(pending, "mmol/L")
+    as_mg = reading_in_unit(pending, "mg/dL")
+    assert (as_mmol.graded_value, assess_calcium(as_mmol, DEFAULT_RANGES).band) == (
+        4.8,
+        "high_g4",
+    )
+    assert (as_mg.graded_value, assess_calcium(as_mg, DEFAULT_RANGES).band) == (5.4, "low_g4")
+
+
+def test_the_unitless_spans_come_from_the_ranges() -> None:
+    narrow = dataclasses.replace(
+        DEFAULT_RANGES, plausible={"mmol/L": (1.0, 4.5), "mg/dL": (4.6, 20.0)}
+    )
+    assert parse_calcium("4.6", narrow).unit == "mg/dL"
+    assert parse_calcium("4.4", narrow).unit == "mmol/L"
+    with pytest.raises(CalciumParseError) as caught:
+        parse_calcium("4.55", narrow)  # in neither span
+    assert caught.value.code == "implausible"
+
+
+def test_mg_dl_cut_offs_come_from_the_ranges() -> None:
+    stricter = dataclasses.replace(
+        DEFAULT_RANGES, mg_dl={**DEFAULT_RANGES.mg_dl, "high_g2_above": 11.0}
+    )
+    assert assess_calcium(parse_calcium("11.2 mg/dL"), stricter).band == "high_g2"
+    assert assess_calcium(parse_calcium("11.2 mg/dL"), DEFAULT_RANGES).band == "high_g1"
