@@ -401,6 +401,7 @@ ISSUE_11_CASES = [
     ("Is this correct? calcium 2.3 albumin 25", "mmol/L", 2.60, "high_borderline", 1, False, False),
     ("Correct me if wrong: Ca 2.4 albumin 20", "mmol/L", 2.80, "high_g1", 1, False, False),
     ("9.6 mg/dL albumin 2.5, correct?", "mg/dL", 10.8, "high_g1", 1, False, False),
+    ("Is my calcium correct? 2.3 albumin 25", "mmol/L", 2.60, "high_borderline", 1, False, False),
     # Explicit phrases only mark a lab-corrected value.
     ("corrected calcium 2.45", "mmol/L", 2.45, "normal", 0, False, True),
     ("adjusted Ca 2.4", "mmol/L", 2.40, "normal", 0, False, True),

@@ -268,3 +268,17 @@ async def test_typing_the_result_again_with_its_unit_answers_the_question(
         assert ada is not None and ada.awaiting == calcium_results.AWAIT_CALCIUM
         replies = await calcium_results.typed_calcium(rt, session, ada, "4.6 mg/dL", rt.clock.now())
     assert replies[0].text == rt.text("en", "calcium.result.low_g4")
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-Hans"])
+def test_every_tier_3_band_opens_with_the_emergency_instruction(rt: Runtime, locale: str) -> None:
+    # Follows the tiers in rules/calcium.yaml, so a reviewer raising a band's tier to 3 must
+    # also give it an emergency text (docs/clinical-reference.md §3).
+    mark = "EMERGENCY" if locale == "en" else "紧急情况"
+    for band, tier in rt.calcium_ranges.tiers.items():
+        text = rt.text(locale, f"calcium.result.{band}")
+        first_paragraph = text.split("\n\n")[0]
+        if tier == 3:
+            assert first_paragraph.startswith(mark) and EMERGENCY in first_paragraph, band
+        else:
+            assert mark not in text, band
