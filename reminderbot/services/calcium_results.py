@@ -14,13 +14,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reminderbot.care.calcium import (
+from reminderbot.care.calcium import CalciumReading, CalciumUnit, assess_calcium
+from reminderbot.care.calcium_parsing import (
     CalciumParseError,
-    CalciumReading,
-    CalciumUnit,
     CalciumUnitQuestion,
     PendingCalcium,
-    assess_calcium,
     parse_calcium,
     reading_in_unit,
 )

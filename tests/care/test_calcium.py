@@ -15,11 +15,13 @@ from reminderbot.care.calcium import (
     BANDS,
     DEFAULT_RANGES,
     THRESHOLD_NAMES,
-    CalciumParseError,
     CalciumRanges,
     CalciumReading,
-    CalciumUnitQuestion,
     assess_calcium,
+)
+from reminderbot.care.calcium_parsing import (
+    CalciumParseError,
+    CalciumUnitQuestion,
     parse_calcium,
     reading_in_unit,
 )
