@@ -18,11 +18,11 @@ from reminderbot.content.describe import format_local_date
 from reminderbot.delivery import callbacks
 from reminderbot.delivery.outbox import Message, about_patient, enqueue
 from reminderbot.runtime import Runtime
-from reminderbot.services import caregivers
+from reminderbot.services import caregivers, onboarding
 from reminderbot.services.caregivers import InviteStatus, ReceiveOption
 from reminderbot.store.models import CaregiverLink, PatientStatus, Person, Role
 from reminderbot.store.people import add_audit
-from reminderbot.telegram import checkin_flow, flows
+from reminderbot.telegram import checkin_flow
 from reminderbot.telegram.replies import Reply, keyboard
 
 log = logging.getLogger(__name__)
@@ -87,8 +87,8 @@ async def command(
     following = await caregivers.patients_of(session, person.id) if person else []
     replies: list[Reply] = []
     if person is not None and person.patient is not None:
-        if flows.is_onboarding(person):
-            return flows.current_step(rt, person)
+        if onboarding.is_onboarding(person):
+            return onboarding.current_step(rt, person)
         if person.patient.status == PatientStatus.STOPPED:
             replies.append(Reply(rt.text(locale, "settings.not_subscribed")))
         else:

@@ -11,20 +11,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update, User
 from telegram.ext import ContextTypes
 
-from reminderbot.care.timezones import is_valid_timezone
+from reminderbot.care.scores import parse_score
 from reminderbot.delivery import callbacks
 from reminderbot.runtime import Runtime
-from reminderbot.services import alerts, caregivers, subscriptions
-from reminderbot.store.audience import is_coordinator
-from reminderbot.store.models import CheckIn, PatientStatus, Person
+from reminderbot.services import (
+    alerts,
+    caregivers,
+    help_texts,
+    onboarding,
+    subscription_answers,
+    subscription_settings,
+)
+from reminderbot.services.replies import Asker
+from reminderbot.store.models import CheckIn, Person
 from reminderbot.store.people import add_audit, find_person
 from reminderbot.telegram import (
     caregiver_flow,
     checkin_flow,
     coordinator_flow,
     coordinator_views,
-    flows,
-    prompts,
     reminders,
     staff,
 )
@@ -35,6 +40,13 @@ log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 
 
+def asker_of(update: Update) -> Asker:
+    """Who wrote or tapped, as the services need them: id, first name, app language."""
+    user = update.effective_user
+    assert user is not None
+    return Asker(user.id, user.first_name or "", user.language_code)
+
+
 class Handlers:
     """The bot's update handlers, bound to the shared runtime."""
 
@@ -43,104 +55,46 @@ class Handlers:
 
     async def _reply_text(self, update: Update, context: Context, key: str) -> None:
         """Answer with one catalog text in the asking person's language."""
-        user = update.effective_user
-        assert user is not None
-        async with self.rt.sessions() as session:
-            person = await find_person(session, user.id)
-        locale = self.rt.locale_for(user.language_code, person)
-        await send_replies(update, context, [Reply(self.rt.text(locale, key))])
+        replies = await help_texts.catalog_reply(self.rt, asker_of(update), key)
+        await send_replies(update, context, replies)
 
     def _consent_needed(self, user: User, person: Person | None = None) -> Reply:
-        if person is not None and person.patient is None:
-            # A caregiver or coordinator without a subscription of their own.
-            return Reply(self.rt.text(person.language, "caregiver.not_a_patient_help"))
-        return Reply(
-            self.rt.text(self.rt.locale_for(user.language_code, None), "onboarding.consent.needed")
-        )
+        """What comes first for someone without a subscription (used by patient commands)."""
+        return onboarding.consent_needed(self.rt, user.language_code, person)
 
     async def start(self, update: Update, context: Context) -> None:
         """/start: introduce and ask consent, continue onboarding, or show the schedule."""
+        if context.args:
+            # A deep link: t.me/<bot>?start=<invite token>.
+            replies = await self._open_invite(update, context.args[0])
+        else:
+            replies = await onboarding.start(self.rt, asker_of(update))
+        await send_replies(update, context, replies)
+
+    async def _open_invite(self, update: Update, token: str) -> list[Reply]:
+        """A caregiver invitation opened through the /start deep link."""
         user = update.effective_user
         assert user is not None
         now = self.rt.clock.now()
         async with self.rt.sessions.begin() as session:
             person = await find_person(session, user.id)
-            if context.args:
-                # A deep link: t.me/<bot>?start=<invite token>.
-                replies = await caregiver_flow.open_invite(
-                    self.rt, session, user, person, context.args[0], now
-                )
-            elif person is None or person.patient is None:
-                # Nothing is stored before consent: the introduction is built from the update.
-                replies = [
-                    prompts.welcome(
-                        self.rt, self.rt.locale_for(user.language_code, None), user.first_name
-                    )
-                ]
-            elif flows.is_onboarding(person):
-                replies = flows.current_step(self.rt, person)
-            elif person.patient.status in (PatientStatus.STOPPED, PatientStatus.UNREACHABLE):
-                subscriptions.resubscribe(session, person, now)
-                replies = [
-                    prompts.schedule_summary(self.rt, person, "onboarding.summary.welcome_back")
-                ]
-            else:
-                replies = [
-                    prompts.schedule_summary(
-                        self.rt, person, "onboarding.summary.already_subscribed"
-                    )
-                ]
+            replies = await caregiver_flow.open_invite(self.rt, session, user, person, token, now)
         log.info("start user=%d known=%s", user.id, person is not None)
-        await send_replies(update, context, replies)
+        return replies
 
     async def help(self, update: Update, context: Context) -> None:
         """/help: what the bot can do, with the deployment's contact numbers."""
-        user = update.effective_user
-        assert user is not None
-        async with self.rt.sessions() as session:
-            person = await find_person(session, user.id)
-            staff_member = await is_coordinator(session, user.id, self.rt.settings.coordinator_ids)
-        locale = self.rt.locale_for(user.language_code, person)
-        replies = [Reply(self.rt.text(locale, "common.help"))]
-        if staff_member:
-            replies.append(Reply(self.rt.text(locale, "coordinator.help")))
+        replies = await help_texts.help_replies(self.rt, asker_of(update))
         await send_replies(update, context, replies)
 
     async def settings(self, update: Update, context: Context) -> None:
         """/settings: current values with a button for each."""
-        user = update.effective_user
-        assert user is not None
-        async with self.rt.sessions.begin() as session:
-            person = await find_person(session, user.id)
-            replies = self._settings_replies(user, person)
+        replies = await subscription_settings.show(self.rt, asker_of(update))
         await send_replies(update, context, replies)
-
-    def _settings_replies(self, user: User, person: Person | None) -> list[Reply]:
-        if person is None or person.patient is None:
-            return [self._consent_needed(user, person)]
-        if flows.is_onboarding(person):
-            first = Reply(self.rt.text(person.language, "settings.finish_onboarding_first"))
-            return [first, *flows.current_step(self.rt, person)[1:]]
-        if person.patient.status == PatientStatus.STOPPED:
-            return [Reply(self.rt.text(person.language, "settings.not_subscribed"))]
-        person.awaiting = None
-        return [prompts.settings_overview(self.rt, person)]
 
     async def stop(self, update: Update, context: Context) -> None:
         """/stop: unsubscribe; nothing more is sent until /start."""
-        user = update.effective_user
-        assert user is not None
-        now = self.rt.clock.now()
-        async with self.rt.sessions.begin() as session:
-            person = await find_person(session, user.id)
-            if person is None or person.patient is None:
-                replies = [self._consent_needed(user, person)]
-            elif person.patient.status in (PatientStatus.STOPPED, PatientStatus.UNREACHABLE):
-                replies = [Reply(self.rt.text(person.language, "settings.stop.already"))]
-            else:
-                cancelled = await subscriptions.stop(session, person, now)
-                log.info("stop user=%d cancelled_deliveries=%d", user.id, cancelled)
-                replies = [Reply(self.rt.text(person.language, "settings.stop.done"))]
+        replies = await subscription_settings.unsubscribe(self.rt, asker_of(update))
         await send_replies(update, context, replies)
 
     async def _patient_command(
@@ -166,8 +120,8 @@ class Handlers:
                 replies = caregiver_replies
             elif person is None or person.patient is None:
                 replies = [self._consent_needed(user, person)]
-            elif flows.is_onboarding(person):
-                replies = flows.current_step(self.rt, person)
+            elif onboarding.is_onboarding(person):
+                replies = onboarding.current_step(self.rt, person)
             else:
                 replies = act(person, now)
         await send_replies(update, context, replies)
@@ -311,35 +265,52 @@ class Handlers:
         user, message = update.effective_user, update.effective_message
         assert user is not None and message is not None
         typed = message.text or ""
+        replies = await self._checkin_or_staff_text(update, context, typed)
+        if replies is None:
+            replies = await subscription_answers.answer_text(self.rt, asker_of(update), typed)
+        log.info("text user=%d length=%d", user.id, len(typed))
+        await send_replies(update, context, replies)
+
+    async def _checkin_or_staff_text(
+        self, update: Update, context: Context, typed: str
+    ) -> list[Reply] | None:
+        """Coordinator prompts, check-in answers, pain scores, calcium results; else None."""
+        user = update.effective_user
+        assert user is not None
         now = self.rt.clock.now()
         async with self.rt.sessions.begin() as session:
             person = await find_person(session, user.id)
-            proxy_answer = (
-                person is not None
-                and person.patient is None
-                and (person.awaiting or "").startswith(checkin_flow.AWAIT_PREFIX)
-            )
-            staff_answer = person is not None and (person.awaiting or "").startswith(
+            if person is None:
+                return None
+            awaiting = person.awaiting or ""
+            if awaiting.startswith(
                 (
                     coordinator_flow.AWAIT_NOTE,
                     coordinator_flow.AWAIT_BROADCAST,
                     coordinator_views.AWAIT_SCHEDULE,
                 )
-            )
-            if staff_answer:
-                assert person is not None
-                replies = await self._coordinator_text(
+            ):
+                return await self._coordinator_text(
                     session, user, person, typed, context.user_data, now
                 )
-            elif proxy_answer:
-                assert person is not None
-                replies = await flows.free_text(self.rt, session, person, typed, now)
-            elif person is None or person.patient is None:
-                replies = [self._consent_needed(user, person)]
-            else:
-                replies = await flows.free_text(self.rt, session, person, typed, now)
-        log.info("text user=%d length=%d", user.id, len(typed))
-        await send_replies(update, context, replies)
+            if awaiting.startswith(checkin_flow.AWAIT_PREFIX):
+                checkin_id = int(awaiting.removeprefix(checkin_flow.AWAIT_PREFIX))
+                checkin = await session.get(CheckIn, checkin_id)
+                if checkin is not None and checkin.answers.get("step") not in (None, "done"):
+                    return await checkin_flow.typed(self.rt, session, checkin, typed, now)
+                person.awaiting = None
+                if person.patient is None:
+                    # A caregiver whose proxy check-in is over: nothing else is awaited.
+                    return [Reply(self.rt.text(person.language, "common.unknown_text"))]
+            if person.patient is None:
+                return None
+            if person.awaiting is None and not onboarding.is_onboarding(person):
+                score = parse_score(typed)
+                if score is not None:
+                    return await checkin_flow.typed_score(self.rt, session, person, score, now)
+            if person.awaiting == reminders.AWAIT_CALCIUM:
+                return await reminders.typed_calcium(self.rt, session, person, typed, now)
+        return None
 
     async def _coordinator_text(
         self,
@@ -385,66 +356,55 @@ class Handlers:
         user = update.effective_user
         assert query is not None and user is not None
         data = query.data or ""
-        now = self.rt.clock.now()
-        async with self.rt.sessions.begin() as session:
-            person = await find_person(session, user.id)
-            if data == prompts.CONSENT_YES and person is None:
-                person = subscriptions.record_consent(
-                    session,
-                    subscriptions.NewPerson(
-                        telegram_user_id=user.id,
-                        chat_id=query.message.chat.id if query.message else user.id,
-                        display_name=(user.first_name or "")[:128] or None,
-                        language=self.rt.locale_for(user.language_code, None),
-                        timezone=self.rt.settings.default_timezone,
-                    ),
-                    now,
-                )
-                replies = [
-                    Reply(self.rt.text(person.language, "onboarding.consent.agreed")),
-                    *flows.first_step(self.rt, person),
-                ]
-            elif data == prompts.CONSENT_YES and person.patient is None:
-                subscriptions.add_patient_profile(session, person, now)
-                if not person.display_name and user.first_name:
-                    person.display_name = user.first_name[:128]
-                replies = [
-                    Reply(self.rt.text(person.language, "onboarding.consent.agreed")),
-                    *flows.first_step(self.rt, person),
-                ]
-            elif (parsed := callbacks.parse(data)) is not None:
-                if parsed.action in coordinator_flow.ACTIONS | coordinator_views.ACTIONS:
-                    chat_id = query.message.chat.id if query.message else user.id
-                    who = await coordinator_flow.authorize(
-                        self.rt, session, user, person, chat_id, parsed.action, now
-                    )
-                    if who is None:
-                        replies = coordinator_flow.not_allowed(self.rt, user, person)
-                    elif parsed.action in coordinator_views.ACTIONS:
-                        replies = await coordinator_views.button(self.rt, session, who, parsed, now)
-                    else:
-                        user_data = context.user_data if context.user_data is not None else {}
-                        replies = await coordinator_flow.button(
-                            self.rt, session, who, parsed, user_data, now
-                        )
-                elif parsed.action in caregiver_flow.ACTIONS:
-                    chat_id = query.message.chat.id if query.message else user.id
-                    replies = await caregiver_flow.button(
-                        self.rt, session, user, person, chat_id, parsed, now
-                    )
-                else:
-                    replies = await self._scheduled_button(session, user, person, parsed, now)
-            else:
-                replies = self._button_replies(session, user, person, data, now)
+        parsed = callbacks.parse(data)
+        if parsed is None:
+            # Consent, onboarding and settings buttons (and stale ones nobody answers).
+            chat_id = query.message.chat.id if query.message else user.id
+            tapped = await subscription_answers.answer_tap(self.rt, asker_of(update), chat_id, data)
+            replies, locale = tapped.replies, tapped.locale
+        else:
+            replies, locale = await self._action_button(update, context, parsed)
         log.info("button user=%d action=%s handled=%s", user.id, data.split(":")[0], bool(replies))
         if replies:
             await query.answer()
             await close_keyboard(update)
             await send_replies(update, context, replies)
         else:
-            locale = self.rt.locale_for(user.language_code, person)
             await query.answer(self.rt.text(locale, "common.stale_button"))
             await close_keyboard(update)
+
+    async def _action_button(
+        self, update: Update, context: Context, parsed: callbacks.ButtonData
+    ) -> tuple[list[Reply], str]:
+        """Coordinator, caregiver and scheduled-message buttons; the replies and their locale."""
+        query = update.callback_query
+        user = update.effective_user
+        assert query is not None and user is not None
+        now = self.rt.clock.now()
+        async with self.rt.sessions.begin() as session:
+            person = await find_person(session, user.id)
+            if parsed.action in coordinator_flow.ACTIONS | coordinator_views.ACTIONS:
+                chat_id = query.message.chat.id if query.message else user.id
+                who = await coordinator_flow.authorize(
+                    self.rt, session, user, person, chat_id, parsed.action, now
+                )
+                if who is None:
+                    replies = coordinator_flow.not_allowed(self.rt, user, person)
+                elif parsed.action in coordinator_views.ACTIONS:
+                    replies = await coordinator_views.button(self.rt, session, who, parsed, now)
+                else:
+                    user_data = context.user_data if context.user_data is not None else {}
+                    replies = await coordinator_flow.button(
+                        self.rt, session, who, parsed, user_data, now
+                    )
+            elif parsed.action in caregiver_flow.ACTIONS:
+                chat_id = query.message.chat.id if query.message else user.id
+                replies = await caregiver_flow.button(
+                    self.rt, session, user, person, chat_id, parsed, now
+                )
+            else:
+                replies = await self._scheduled_button(session, user, person, parsed, now)
+        return replies, self.rt.locale_for(user.language_code, person)
 
     async def _scheduled_button(
         self,
@@ -483,72 +443,6 @@ class Handlers:
         if checkin.reporter_id != person.id:
             return False
         return await caregivers.active_link(session, checkin.patient_id, person.id) is not None
-
-    def _button_replies(
-        self, session: AsyncSession, user: User, person: Person | None, data: str, now: datetime
-    ) -> list[Reply]:
-        """Replies for a tap, or [] when the button is stale or not this person's to press."""
-        rt = self.rt
-        if person is None or person.patient is None:
-            if data == prompts.CONSENT_NO:
-                return [
-                    Reply(
-                        rt.text(
-                            self.rt.locale_for(user.language_code, None),
-                            "onboarding.consent.declined",
-                        )
-                    )
-                ]
-            return []
-        status = person.patient.status
-        awaiting = person.awaiting
-        if data == prompts.CONSENT_YES:
-            return []
-        if data.startswith(prompts.LANGUAGE_PREFIX):
-            locale = data.removeprefix(prompts.LANGUAGE_PREFIX)
-            if rt.catalog.has_locale(locale) and awaiting == flows.AWAIT_LANGUAGE:
-                return flows.choose_language(rt, person, locale, now)
-            return []
-        if data.startswith(prompts.TIMEZONE_PREFIX):
-            zone = data.removeprefix(prompts.TIMEZONE_PREFIX)
-            if is_valid_timezone(zone) and awaiting == flows.AWAIT_TIMEZONE:
-                return flows.choose_timezone(rt, person, zone, now)
-            return []
-        if awaiting == flows.AWAIT_TIMES_CONFIRM and status == PatientStatus.ONBOARDING:
-            if data == prompts.TIMES_KEEP:
-                person.awaiting = None
-                return flows.finish_onboarding(rt, session, person, now)
-            if data == prompts.TIMES_CHANGE:
-                return flows.start_changing_times(rt, person)
-        if data == prompts.QUIET_OFF and awaiting == flows.AWAIT_QUIET_HOURS:
-            return flows.clear_quiet_hours(rt, person, now)
-        if status in (PatientStatus.ONBOARDING, PatientStatus.STOPPED):
-            return []
-        return self._settings_button(session, person, data, now)
-
-    def _settings_button(
-        self, session: AsyncSession, person: Person, data: str, now: datetime
-    ) -> list[Reply]:
-        rt, locale = self.rt, person.language
-        assert person.patient is not None
-        if data == prompts.SET_TIMEZONE:
-            person.awaiting = flows.AWAIT_TIMEZONE
-            return [prompts.ask_timezone(rt, person)]
-        if data == prompts.SET_TIMES:
-            return flows.start_changing_times(rt, person)
-        if data == prompts.SET_QUIET:
-            person.awaiting = flows.AWAIT_QUIET_HOURS
-            return [prompts.ask_quiet_hours(rt, locale)]
-        if data == prompts.SET_LANGUAGE and len(rt.catalog.locales) > 1:
-            person.awaiting = flows.AWAIT_LANGUAGE
-            return [prompts.ask_language(rt, locale)]
-        if data == prompts.SET_PAUSE and person.patient.status == PatientStatus.ACTIVE:
-            subscriptions.pause(session, person, now)
-            return [Reply(rt.text(locale, "settings.paused"))]
-        if data == prompts.SET_RESUME and person.patient.status == PatientStatus.PAUSED:
-            subscriptions.resume(session, person, now)
-            return [Reply(rt.text(locale, "settings.resumed"))]
-        return []
 
     async def error(self, update: object, context: Context) -> None:
         """Log the failure by ids and tell the person something went wrong, kindly."""
