@@ -142,6 +142,8 @@ async def send_trend(rt: Runtime, update: Update, context: ContextTypes.DEFAULT_
                 actor_telegram_id=user.id,
                 details={"patient": patient_id},
             )
+            # The refusal is on record before the reply goes out.
+            await session.commit()
             await send_replies(update, context, [Reply(rt.text(locale, "trend.not_allowed"))])
             return
         if viewer is None or viewer.id != patient_id:
