@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update, User
@@ -17,8 +16,10 @@ from reminderbot.runtime import Runtime
 from reminderbot.services import (
     alerts,
     calcium_results,
+    caregivers,
     checkin_questions,
     checkins,
+    coordinator_desk,
     scheduled_answers,
     subscriptions,
 )
@@ -29,7 +30,6 @@ from reminderbot.store.people import find_person
 from reminderbot.telegram import (
     caregiver_flow,
     coordinator_flow,
-    coordinator_views,
     flows,
     prompts,
     trend_handlers,
@@ -73,9 +73,7 @@ class Handlers:
             person = await find_person(session, user.id)
             if context.args:
                 # A deep link: t.me/<bot>?start=<invite token>.
-                replies = await caregiver_flow.open_invite(
-                    self.rt, session, user, person, context.args[0], now
-                )
+                replies = await caregiver_flow.open_invite(self.rt, user, context.args[0])
             elif person is None or person.patient is None:
                 # Nothing is stored before consent: the introduction is built from the update.
                 replies = [
@@ -192,7 +190,7 @@ class Handlers:
             return [checkin_questions.pain_prompt(self.rt, person, now, message_id)]
 
         async def proxy(session: AsyncSession, person: Person) -> list[Reply] | None:
-            return await caregiver_flow.proxy_pain(self.rt, session, person)
+            return await caregivers.proxy_pain(self.rt, session, person)
 
         await self._patient_command(update, context, prompt, proxy)
 
@@ -200,110 +198,72 @@ class Handlers:
         self,
         update: Update,
         context: Context,
-        action: str,
-        act: Callable[
-            [AsyncSession, coordinator_flow.Coordinator, datetime], Awaitable[list[Reply]]
-        ],
+        act: Callable[[Asker, int], Awaitable[list[Reply]]],
     ) -> None:
-        """Run a coordinator command; anyone else is refused kindly and the refusal audited."""
+        """Run a coordinator command; the service refuses anyone else kindly and audits it."""
         user, chat = update.effective_user, update.effective_chat
         assert user is not None and chat is not None
-        now = self.rt.clock.now()
-        async with self.rt.sessions.begin() as session:
-            person = await find_person(session, user.id)
-            who = await coordinator_flow.authorize(
-                self.rt, session, user, person, chat.id, action, now
-            )
-            if who is None:
-                replies = coordinator_flow.not_allowed(self.rt, user, person)
-            else:
-                replies = await act(session, who, now)
-        log.info(
-            "coordinator command user=%d action=%s allowed=%s", user.id, action, who is not None
-        )
+        replies = await act(coordinator_flow.asker_of(user), chat.id)
         await send_replies(update, context, replies)
 
     async def alerts(self, update: Update, context: Context) -> None:
         """/alerts: the open alerts, oldest first, with Acknowledge and Resolve."""
-
-        async def act(
-            session: AsyncSession, who: coordinator_flow.Coordinator, now: datetime
-        ) -> list[Reply]:
-            return await coordinator_flow.alert_list(self.rt, session, who, now)
-
-        await self._coordinator_command(update, context, "alerts", act)
+        await self._coordinator_command(
+            update, context, lambda asker, chat_id: coordinator_desk.alerts(self.rt, asker, chat_id)
+        )
 
     async def broadcast(self, update: Update, context: Context) -> None:
         """/broadcast: a message to every patient or one program's, after a confirmation."""
-
-        async def act(
-            session: AsyncSession, who: coordinator_flow.Coordinator, now: datetime
-        ) -> list[Reply]:
-            return coordinator_flow.broadcast_start(self.rt, who)
-
-        await self._coordinator_command(update, context, "broadcast", act)
+        await self._coordinator_command(
+            update,
+            context,
+            lambda asker, chat_id: coordinator_desk.broadcast(self.rt, asker, chat_id),
+        )
 
     async def checkin(self, update: Update, context: Context) -> None:
         """/checkin <patient id>: ask a patient for a pain check-in now."""
         args = list(context.args or [])
-
-        async def act(
-            session: AsyncSession, who: coordinator_flow.Coordinator, now: datetime
-        ) -> list[Reply]:
-            return await coordinator_flow.ask_now(self.rt, session, who, args, now)
-
-        await self._coordinator_command(update, context, "checkin", act)
+        await self._coordinator_command(
+            update,
+            context,
+            lambda asker, chat_id: coordinator_desk.checkin(self.rt, asker, chat_id, args),
+        )
 
     async def patients(self, update: Update, context: Context) -> None:
         """/patients [page]: the roster, most worrying first."""
         args = list(context.args or [])
-
-        async def act(
-            session: AsyncSession, who: coordinator_flow.Coordinator, now: datetime
-        ) -> list[Reply]:
-            page = int(args[0]) - 1 if args and args[0].isdigit() and int(args[0]) > 0 else 0
-            return await coordinator_views.patients(self.rt, session, who, page, now)
-
-        await self._coordinator_command(update, context, "patients", act)
+        await self._coordinator_command(
+            update,
+            context,
+            lambda asker, chat_id: coordinator_desk.patients(self.rt, asker, chat_id, args),
+        )
 
     async def patient(self, update: Update, context: Context) -> None:
         """/patient <id>: one patient's details, then their pain chart."""
+        user, chat = update.effective_user, update.effective_chat
+        assert user is not None and chat is not None
         args = list(context.args or [])
-        found: list[int] = []
-
-        async def act(
-            session: AsyncSession, who: coordinator_flow.Coordinator, now: datetime
-        ) -> list[Reply]:
-            replies, patient_id = await coordinator_views.patient(self.rt, session, who, args, now)
-            found.extend([patient_id] if patient_id is not None else [])
-            return replies
-
-        await self._coordinator_command(update, context, "patient", act)
-        if found:
+        shown = await coordinator_desk.patient(
+            self.rt, coordinator_flow.asker_of(user), chat.id, args
+        )
+        await send_replies(update, context, shown.replies)
+        if shown.patient_id is not None:
             await trend_handlers.send_trend(self.rt, update, context)
 
     async def schedule(self, update: Update, context: Context) -> None:
         """/schedule <id>: view and change a patient's schedules or assign a program."""
         args = list(context.args or [])
-
-        async def act(
-            session: AsyncSession, who: coordinator_flow.Coordinator, now: datetime
-        ) -> list[Reply]:
-            return await coordinator_views.schedule(self.rt, session, who, args, now)
-
-        await self._coordinator_command(update, context, "schedule", act)
+        await self._coordinator_command(
+            update,
+            context,
+            lambda asker, chat_id: coordinator_desk.schedule(self.rt, asker, chat_id, args),
+        )
 
     async def caregiver(self, update: Update, context: Context) -> None:
         """/caregiver: invite a caregiver and manage them, or manage whom one follows."""
         user = update.effective_user
         assert user is not None
-        now = self.rt.clock.now()
-        async with self.rt.sessions.begin() as session:
-            person = await find_person(session, user.id)
-            replies = await caregiver_flow.command(
-                self.rt, session, user, person, context.bot.username, now
-            )
-        log.info("caregiver command user=%d", user.id)
+        replies = await caregiver_flow.command(self.rt, user, context.bot.username)
         await send_replies(update, context, replies)
 
     async def trend(self, update: Update, context: Context) -> None:
@@ -323,18 +283,9 @@ class Handlers:
                 and person.patient is None
                 and (person.awaiting or "").startswith(checkins.AWAIT_PREFIX)
             )
-            staff_answer = person is not None and (person.awaiting or "").startswith(
-                (
-                    coordinator_flow.AWAIT_NOTE,
-                    coordinator_flow.AWAIT_BROADCAST,
-                    coordinator_views.AWAIT_SCHEDULE,
-                )
-            )
+            staff_answer = person is not None and coordinator_flow.awaits_text(person.awaiting)
             if staff_answer:
-                assert person is not None
-                replies = await self._coordinator_text(
-                    session, user, person, typed, context.user_data, now
-                )
+                replies = await self._coordinator_text(user, typed)
             elif proxy_answer:
                 assert person is not None
                 replies = await flows.free_text(self.rt, session, person, typed, now)
@@ -345,29 +296,9 @@ class Handlers:
         log.info("text user=%d length=%d", user.id, len(typed))
         await send_replies(update, context, replies)
 
-    async def _coordinator_text(
-        self,
-        session: AsyncSession,
-        user: User,
-        person: Person,
-        typed: str,
-        user_data: dict[str, Any] | None,
-        now: datetime,
-    ) -> list[Reply]:
-        """A resolution note or a broadcast text; the role is checked again, not assumed."""
-        who = await coordinator_flow.authorize(
-            self.rt, session, user, person, person.chat_id, "coordinator_text", now
-        )
-        if who is None:
-            person.awaiting = None
-            return coordinator_flow.not_allowed(self.rt, user, person)
-        if (person.awaiting or "").startswith(coordinator_flow.AWAIT_NOTE):
-            return await coordinator_flow.typed_note(self.rt, session, who, typed, now)
-        if (person.awaiting or "").startswith(coordinator_views.AWAIT_SCHEDULE):
-            return await coordinator_views.typed_value(self.rt, session, who, typed, now)
-        return await coordinator_flow.broadcast_text(
-            self.rt, session, who, typed, user_data if user_data is not None else {}
-        )
+    async def _coordinator_text(self, user: User, typed: str) -> list[Reply]:
+        """A resolution note, a broadcast text or a schedule value; the role is checked again."""
+        return await coordinator_flow.typed(self.rt, user, typed) or []
 
     async def unknown_command(self, update: Update, context: Context) -> None:
         """A command the bot does not have."""
@@ -417,25 +348,12 @@ class Handlers:
                     *flows.first_step(self.rt, person),
                 ]
             elif (parsed := callbacks.parse(data)) is not None:
-                if parsed.action in coordinator_flow.ACTIONS | coordinator_views.ACTIONS:
+                if parsed.action in coordinator_flow.ACTIONS:
                     chat_id = query.message.chat.id if query.message else user.id
-                    who = await coordinator_flow.authorize(
-                        self.rt, session, user, person, chat_id, parsed.action, now
-                    )
-                    if who is None:
-                        replies = coordinator_flow.not_allowed(self.rt, user, person)
-                    elif parsed.action in coordinator_views.ACTIONS:
-                        replies = await coordinator_views.button(self.rt, session, who, parsed, now)
-                    else:
-                        user_data = context.user_data if context.user_data is not None else {}
-                        replies = await coordinator_flow.button(
-                            self.rt, session, who, parsed, user_data, now
-                        )
+                    replies = await coordinator_flow.button(self.rt, user, chat_id, parsed)
                 elif parsed.action in caregiver_flow.ACTIONS:
                     chat_id = query.message.chat.id if query.message else user.id
-                    replies = await caregiver_flow.button(
-                        self.rt, session, user, person, chat_id, parsed, now
-                    )
+                    replies = await caregiver_flow.button(self.rt, user, chat_id, parsed)
                 else:
                     replies = await self._scheduled_button(session, user, person, parsed, now)
             else:
