@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Table,
     Text,
     Time,
     func,
@@ -62,6 +63,15 @@ class Base(DeclarativeBase):
     """Declarative base with the project's naming convention."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Table a model maps, for Core statements (SQLAlchemy types `__table__` loosely)."""
+    table = model.__table__
+    # Every model here maps one plain table; a join or subquery mapping would be a new design.
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} does not map a plain Table")
+    return table
 
 
 class Role(enum.StrEnum):
@@ -355,11 +365,29 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
 
 
+class BroadcastDraft(Base):
+    """A coordinator's broadcast waiting for Send or Cancel; one open draft per coordinator.
+
+    Kept in the database, not in the chat library's per-user memory, so a restart or another
+    webhook worker between the preview and the confirmation does not lose it.
+    """
+
+    __tablename__ = "broadcast_draft"
+
+    coordinator_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    audience: Mapped[str] = mapped_column(String(32), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
 __all__ = [
     "Alert",
     "AlertState",
     "AuditEvent",
     "Base",
+    "BroadcastDraft",
     "CalciumResult",
     "CaregiverLink",
     "CheckIn",

@@ -1,4 +1,4 @@
-"""Fixtures for the service tests: a seeded database, its sessions, the catalog, a Runtime."""
+"""Fixtures for the coordinator services: a seeded database, its sessions, the catalog."""
 
 from __future__ import annotations
 
@@ -14,17 +14,10 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from reminderbot.bootstrap import open_runtime
 from reminderbot.clock import FakeClock
 from reminderbot.config import Settings
 from reminderbot.content import Catalog
-from reminderbot.content.calcium_rules import load_calcium_ranges
-from reminderbot.content.escalation_rules import load_escalation_rules
-from reminderbot.content.programs import (
-    load_programs,
-    load_suggested_timezones,
-    load_timezone_names,
-)
-from reminderbot.content.tips import load_tips
 from reminderbot.runtime import Runtime
 from reminderbot.store.database import create_engine, session_factory
 from tests.services.seed import Seeded, seed
@@ -78,24 +71,22 @@ async def world(
         await engine.dispose()
 
 
+# A coordinator granted only by the deployment's setting (no person row in the seed).
+SETTING_COORDINATOR = 7001
+
+
 @pytest.fixture
-def rt(world: World, catalog: Catalog) -> Runtime:
-    """The Runtime the use cases take, on the seeded database and the fixed clock."""
-    return Runtime(
-        settings=Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            database_url="sqlite://",  # unused: the sessions below are the world's
-            default_timezone="Europe/Berlin",
-            emergency_number="112",
-            care_team_contact="+49 30 1234",
-        ),
-        sessions=world.sessions,
-        catalog=catalog,
-        clock=world.clock,
-        programs=load_programs(),
-        suggested_timezones=load_suggested_timezones(),
-        timezone_names=load_timezone_names(),
-        tips=load_tips(),
-        calcium_ranges=load_calcium_ranges(),
-        escalation=load_escalation_rules(),
+async def rt(world: World, db_url: str) -> AsyncIterator[Runtime]:
+    """The Runtime the bot would run on, over the seeded database and the fixed clock."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token="123456:TEST-services-token-000000000000",
+        database_url=db_url,
+        default_timezone="Europe/London",
+        emergency_number="999",
+        care_team_contact="the nurses",
+        coordinator_ids=(SETTING_COORDINATOR,),
+        auto_migrate=False,
     )
+    async with open_runtime(settings, world.clock) as runtime:
+        yield runtime

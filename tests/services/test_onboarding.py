@@ -48,7 +48,7 @@ async def test_agreeing_creates_the_person_their_profile_and_an_audit_event(
         77,
         "Mia",
         "zh-Hans",
-        "Europe/Berlin",
+        "Europe/London",
         Role.PATIENT,
     )
     assert (mia.patient.status, mia.patient.consent_at) == (
