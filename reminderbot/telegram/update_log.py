@@ -9,6 +9,11 @@ from telegram import Update
 from reminderbot.logsafe import scrubbed_traceback
 
 
+def _int_or_none(value: object) -> int | None:
+    # Ids come from the update itself; anything but an int could be text someone chose.
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def update_kind(update: Update) -> str:
     """The name of the field an update carries (message, callback_query, …)."""
     for kind in Update.ALL_TYPES:
@@ -21,17 +26,17 @@ def describe_update(update: object) -> str:
     """`update=… kind=… chat=… user=…` for an Update; the type name for anything else."""
     if not isinstance(update, Update):
         return f"update=None kind={type(update).__name__}"
-    chat = update.effective_chat.id if update.effective_chat else None
-    user = update.effective_user.id if update.effective_user else None
-    return f"update={update.update_id} kind={update_kind(update)} chat={chat} user={user}"
+    chat = _int_or_none(update.effective_chat.id if update.effective_chat else None)
+    user = _int_or_none(update.effective_user.id if update.effective_user else None)
+    update_id = _int_or_none(update.update_id)
+    return f"update={update_id} kind={update_kind(update)} chat={chat} user={user}"
 
 
 def describe_raw_update(data: Any) -> str:
     """`update=… kind=…` for a decoded webhook body that could not be parsed as an Update."""
     if not isinstance(data, dict):
         return f"update=None kind={type(data).__name__}"
-    update_id = data.get("update_id")
-    update_id = update_id if isinstance(update_id, int) else None
+    update_id = _int_or_none(data.get("update_id"))
     # Only Telegram's own field names are logged; keys are checked against the known set so a
     # forged body cannot smuggle text into the log through a key.
     known = {kind.value for kind in Update.ALL_TYPES}
