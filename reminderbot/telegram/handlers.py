@@ -437,7 +437,9 @@ class Handlers:
                     replies = await self._scheduled_button(session, user, person, parsed, now)
             else:
                 replies = self._button_replies(session, user, person, data, now)
-        log.info("button user=%d action=%s handled=%s", user.id, data.split(":")[0], bool(replies))
+        # The action's name only: the rest of the data can be an invite token.
+        action = data.split("|")[0].split(":")[0]
+        log.info("button user=%d action=%s handled=%s", user.id, action, bool(replies))
         if replies:
             await query.answer()
             await close_keyboard(update)
