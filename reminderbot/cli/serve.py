@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Update
-from telegram.ext import Application
 
 from reminderbot.bootstrap import open_runtime
 from reminderbot.config import Settings
@@ -37,19 +36,6 @@ def _keep_secrets_out_of_logs(settings: Settings) -> None:
     install_log_privacy(settings.token(), secret.get_secret_value() if secret else "")
 
 
-def webhook_server(app: Application, settings: Settings) -> WebhookServer:
-    """The webhook endpoint for the configured URL, address, port and secret."""
-    secret = settings.webhook_secret_token
-    assert secret is not None
-    return WebhookServer(
-        app,
-        url=settings.webhook_url,
-        secret=secret.get_secret_value(),
-        listen=settings.webhook_listen,
-        port=settings.webhook_port,
-    )
-
-
 async def serve(settings: Settings) -> None:
     """Run the bot until a stop signal arrives, then finish the update in hand and exit."""
     token = settings.token()
@@ -60,13 +46,16 @@ async def serve(settings: Settings) -> None:
         app = build_application(rt, token)
         stop = _stop_event()
         async with app:
+            webhook: WebhookServer | None = None
+            if settings.webhook_enabled:
+                # Before app.start(): a port in use or a refused URL stops start-up cleanly, and
+                # updates arriving meanwhile wait in the update queue.
+                webhook = WebhookServer.for_settings(app, settings)
+                await webhook.start()
             await app.start()
             await register_commands(app, rt)
             assert app.updater is not None
-            webhook: WebhookServer | None = None
-            if settings.webhook_enabled:
-                webhook = webhook_server(app, settings)
-                await webhook.start()
+            if webhook is not None:
                 mode = f"webhook on {settings.webhook_listen}:{settings.webhook_port}"
             else:
                 await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)

@@ -21,6 +21,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
+from reminderbot.config import Settings, SettingsError
 from reminderbot.telegram.update_log import describe_raw_update
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1024 * 1024
 
 
-class WebhookError(Exception):
+class WebhookError(SettingsError):
     """The webhook cannot be served; the message is one line naming the setting."""
 
 
@@ -55,6 +56,21 @@ class WebhookServer:
         self.max_body_bytes = max_body_bytes
         self._secret = secret.encode()
         self._runner: web.AppRunner | None = None
+
+    @classmethod
+    def for_settings(
+        cls, app: Application[Any, Any, Any, Any, Any, Any], settings: Settings
+    ) -> WebhookServer:
+        """The webhook endpoint for the configured URL, address, port and secret."""
+        secret = settings.webhook_secret_token
+        assert secret is not None, "check_webhook() first"
+        return cls(
+            app,
+            url=settings.webhook_url,
+            secret=secret.get_secret_value(),
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+        )
 
     def _refusal(self, request: web.BaseRequest) -> web.Response | None:
         """403 or 413 decided from the headers alone, or None when the body may be read."""

@@ -101,3 +101,24 @@ async def test_unreachable_database_is_one_line(tmp_path: Path, command: str) ->
         )
     line = _assert_one_line(code, stdout, stderr, "REMINDERBOT_DATABASE_URL", VALID_TOKEN)
     assert "cannot use postgresql+psycopg://postgres@127.0.0.1:" in line
+
+
+async def test_webhook_port_in_use_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        async with BotApiSandbox(token=VALID_TOKEN) as sandbox:
+            code, stdout, stderr = await _start(
+                tmp_path,
+                "run",
+                TELEGRAM_BOT_TOKEN=VALID_TOKEN,
+                REMINDERBOT_TELEGRAM_API_URL=sandbox.api_root,
+                REMINDERBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+                REMINDERBOT_WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
+                REMINDERBOT_WEBHOOK_PORT=str(port),
+                REMINDERBOT_WEBHOOK_SECRET_TOKEN="s3cret",
+            )
+        assert sandbox.webhook_url is None  # nothing was registered with Telegram
+    line = _assert_one_line(code, stdout, stderr, "REMINDERBOT_WEBHOOK_PORT", VALID_TOKEN)
+    assert f"cannot listen on 127.0.0.1:{port}" in line
