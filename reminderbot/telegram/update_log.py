@@ -17,8 +17,8 @@ def _int_or_none(value: object) -> int | None:
 def update_kind(update: Update) -> str:
     """The name of the field an update carries (message, callback_query, …)."""
     for kind in Update.ALL_TYPES:
-        if getattr(update, kind.value, None) is not None:
-            return kind.value
+        if getattr(update, kind, None) is not None:
+            return str(kind)
     return "unknown"
 
 
@@ -39,7 +39,7 @@ def describe_raw_update(data: Any) -> str:
     update_id = _int_or_none(data.get("update_id"))
     # Only Telegram's own field names are logged; keys are checked against the known set so a
     # forged body cannot smuggle text into the log through a key.
-    known = {kind.value for kind in Update.ALL_TYPES}
+    known = {str(kind) for kind in Update.ALL_TYPES}
     kinds = sorted(key for key in data if key in known)
     return f"update={update_id} kind={','.join(kinds) or 'unknown'}"
 

@@ -88,7 +88,8 @@ class WebhookServer:
         refusal = self._refusal(request)
         if refusal is not None:
             return refusal
-        return await _default_expect_handler(request)
+        await _default_expect_handler(request)
+        return None
 
     async def _receive(self, request: web.Request) -> web.Response:
         refusal = self._refusal(request)
