@@ -213,3 +213,13 @@ def test_broken_mg_dl_section_is_named_with_its_line(
         load_calcium_ranges(_write(tmp_path, text))
     assert (caught.value.file, caught.value.line) == (CALCIUM_RULES_FILE, line)
     assert words in caught.value.message
+
+
+def test_numbers_asked_about_are_grade_4_in_either_unit() -> None:
+    # The unit question tells the patient the number is far outside the usual range either way.
+    ranges = load_calcium_ranges()
+    low = max(span[0] for span in ranges.plausible.values())
+    high = min(span[1] for span in ranges.plausible.values())
+    assert low <= high, "the shipped spans overlap: 4.0-5.0 is asked about"
+    assert low > ranges.high_g4_above  # as mmol/L: high grade 4
+    assert high < ranges.mg_dl["low_g4_below"]  # as mg/dL: low grade 4
