@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from reminderbot.content.renderer import Renderer
+from reminderbot.delivery import outbox_keys
+from reminderbot.delivery.kinds import MessageKind
 from reminderbot.delivery.outbox import Message, enqueue
 from reminderbot.runtime import Runtime
 from reminderbot.services.replies import Asker, Reply, keyboard
@@ -41,7 +43,7 @@ EXPORT_FORMAT = "reminderbot-mydata"
 EXPORT_VERSION = 1
 # Kind of the "your link has ended" messages: a notice goes before routine traffic and is
 # never lost, like the other messages about a care relationship.
-UNLINK_KIND = "notice"
+UNLINK_KIND = MessageKind.NOTICE
 
 
 @dataclass(frozen=True)
@@ -327,11 +329,12 @@ def _about_them(
     so #1 never matches #12.
     """
     key = OutboxDelivery.unique_key
-    prefixes = [f"unreachable:{pid}:"]
-    prefixes += [f"alert:{a}:" for a in alert_ids] + [f"ack:{a}:" for a in alert_ids]
+    prefixes = [outbox_keys.unreachable_prefix(pid)]
+    prefixes += [outbox_keys.alert_prefix(a) for a in alert_ids]
+    prefixes += [outbox_keys.acknowledged_prefix(a) for a in alert_ids]
     # A silence notice is keyed by the newest unanswered prompt, an occurrence of a schedule.
-    prefixes += [f"silence:s{s}@" for s in schedule_ids]
-    prefixes += [f"weekly:{link}:" for link in patient_link_ids]
+    prefixes += [outbox_keys.silence_prefix(s) for s in schedule_ids]
+    prefixes += [outbox_keys.weekly_prefix(link) for link in patient_link_ids]
     return [
         OutboxDelivery.payload["patient_id"].as_integer() == pid,
         OutboxDelivery.payload["alert_id"].as_integer().in_(alert_ids),
@@ -367,9 +370,7 @@ async def _ids(session: AsyncSession, stmt: Select[Any]) -> list[int]:
     return [int(i) for i in (await session.scalars(stmt)).all()]
 
 
-async def erase(
-    session: AsyncSession, ctx: Renderer, subject: Subject, now: datetime
-) -> Erasure:
+async def erase(session: AsyncSession, ctx: Renderer, subject: Subject, now: datetime) -> Erasure:
     """Erase every row about the subject in the caller's transaction; tell linked people.
 
     Audit events are kept as a trail of what happened and when, stripped of anything that
@@ -504,7 +505,7 @@ def _unlink_notice(
         chat_id=who.chat_id,
         recipient_id=who.person_id,
         kind=UNLINK_KIND,
-        unique_key=f"unlinked:{pid}:{who.link_id}:{int(now.timestamp())}",
+        unique_key=outbox_keys.unlinked(pid, who.link_id, now),
         payload={"text": text, "buttons": []},
         not_before=now,
     )
