@@ -323,10 +323,9 @@ def _about_them(
     """Conditions matching outbox rows about this person that were written to others.
 
     The outbox has no "about whom" column. Newer messages carry the patient's id (or their
-    alert's id) in the payload; older kinds are recognised by their unique keys, whose
-    prefixes mirror services/alerts.py (alert:, ack:), services/watch.py (silence:,
-    weekly:) and delivery/unreachable.py (unreachable:). Each id is followed by a separator,
-    so #1 never matches #12.
+    alert's id) in the payload; older kinds are recognised by their unique keys' prefixes
+    (delivery/outbox_keys: alerts, acknowledgements, silence notices, weekly summaries,
+    unreachable notices). Each id is followed by a separator, so #1 never matches #12.
     """
     key = OutboxDelivery.unique_key
     prefixes = [outbox_keys.unreachable_prefix(pid)]
