@@ -322,8 +322,7 @@ async def resolve_alert(
     )
     patient = await session.get(Person, alert.patient_id)
     others = [
-        r
-        for r in await coordinators(session, rt.settings.coordinator_ids)
+        r for r in await coordinators(session, rt.settings.coordinator_ids)
         if r.chat_id != by.chat_id
     ]
     await enqueue(
