@@ -6,21 +6,19 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, and_, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reminderbot.delivery import bulk
 from reminderbot.delivery.kinds import MessageKind, UnknownKindError, message_kind
 from reminderbot.delivery.policy import POLICIES, Semantics, policy
-from reminderbot.store.models import DeliveryState, OutboxDelivery
+from reminderbot.store.models import DeliveryState, OutboxDelivery, table_of
 
 log = logging.getLogger(__name__)
 
-# The mapped class types its table loosely (a FromClause); it is a Table, with Columns.
-_TABLE = cast(Table, OutboxDelivery.__table__)
 _AT_MOST_ONCE = [k.value for k, p in POLICIES.items() if p.semantics is Semantics.AT_MOST_ONCE]
 _KNOWN_KINDS = frozenset(k.value for k in MessageKind)
 UNKNOWN_OUTCOME = "outcome unknown: the worker stopped while sending; not sent again"
@@ -138,13 +136,14 @@ async def enqueue(session: AsyncSession, messages: Sequence[Message], now: datet
         }
         for m in messages
     ]
+    table = table_of(OutboxDelivery)
     conn = await session.connection()
     dialect = session.get_bind().dialect
     if dialect.name == "postgresql":
         # One statement for the whole list (see bulk): a wave enqueues thousands at once.
-        columns = [_TABLE.c[name] for name in rows[0]]
+        columns = [table.c[name] for name in rows[0]]
         new = bulk.source(dialect, columns)
-        stmt = postgresql.insert(_TABLE).from_select(list(rows[0]), select(*new.c))
+        stmt = postgresql.insert(table).from_select(list(rows[0]), select(*new.c))
         await conn.execute(
             stmt.on_conflict_do_nothing(index_elements=["unique_key"]),
             {"rows": bulk.document(dialect, columns, rows)},
@@ -152,10 +151,10 @@ async def enqueue(session: AsyncSession, messages: Sequence[Message], now: datet
         return
     # SQLite, in process, takes an executemany faster than it unpacks a document of this
     # many columns. The table, not the mapped class: no ORM bulk bookkeeping.
-    insert = sqlite.insert(_TABLE).on_conflict_do_nothing(index_elements=["unique_key"])
+    lite = sqlite.insert(table).on_conflict_do_nothing(index_elements=["unique_key"])
     # Chunks keep each statement well under the drivers' bound-parameter limits.
     for start in range(0, len(rows), 500):
-        await conn.execute(insert, rows[start : start + 500])
+        await conn.execute(lite, rows[start : start + 500])
 
 
 async def claim_ready(
@@ -267,7 +266,7 @@ async def mark_sent(
     """Record successful sends: (row id, Telegram message id)."""
     if not results:
         return
-    table = _TABLE
+    table = table_of(OutboxDelivery)
     dialect = session.get_bind().dialect
     columns = [table.c.id, table.c.telegram_message_id]
     new = bulk.source(dialect, columns)

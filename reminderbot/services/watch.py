@@ -213,7 +213,7 @@ async def _weekly(session: AsyncSession, rt: Runtime, now: datetime) -> int:
                     )
                 )
             ).all()
-            if score is not None  # the query excludes None; this tells the type checker
+            if score is not None
         )
         alert_count = await session.scalar(
             select(func.count())
