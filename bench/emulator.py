@@ -82,6 +82,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="0 = any free port")
     parser.add_argument("--token", required=True)
     parser.add_argument("--flood-limits", action="store_true", help="30/s overall, 1/s per chat")
+    parser.add_argument(
+        "--paid-limits", action="store_true", help="1,000/s overall (paid broadcasts), 1/s per chat"
+    )
+    parser.add_argument("--rtt-ms", type=float, default=0.0, help="added round trip per call")
+    parser.add_argument(
+        "--jitter-ms", type=float, default=0.0, help="added at random, up to this, per call"
+    )
+    parser.add_argument(
+        "--keep-texts",
+        type=int,
+        default=1,
+        help="0: keep no text or chat per accepted message (long runs: flat memory)",
+    )
     return parser.parse_args(argv)
 
 
@@ -90,6 +103,10 @@ async def serve(args: argparse.Namespace) -> None:
     sandbox = RecordingSandbox(token=args.token, auto_create_chats=True)
     if args.flood_limits:
         sandbox.flood_limits = FloodLimits(global_per_second=30, per_chat_per_second=1)
+    if args.paid_limits:
+        sandbox.flood_limits = FloodLimits(global_per_second=1000, per_chat_per_second=1)
+    if args.rtt_ms or args.jitter_ms:
+        sandbox.faults.set_latency(args.rtt_ms / 1000, args.jitter_ms / 1000)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

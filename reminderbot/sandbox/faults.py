@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from collections import deque
 from dataclasses import dataclass
 
@@ -82,6 +83,10 @@ class Faults:
     def __init__(self) -> None:
         self._failures: list[_FailRule] = []
         self._delays: list[_DelayRule] = []
+        self._answer_delays: list[_DelayRule] = []
+        self._round_trip = 0.0
+        self._jitter = 0.0
+        self._random = random.Random(12)
         self.blocked: set[int] = set()
         self.deactivated: set[int] = set()
         self.deleted_chats: set[int] = set()
@@ -133,25 +138,51 @@ class Faults:
         """Hold answers to `method` (None = any) for `seconds` of real time, `times` times."""
         self._delays.append(_DelayRule(method.lower() if method else None, seconds, times))
 
+    def delay_answer(
+        self, method: str | None = "sendMessage", seconds: float = 2.0, times: int | None = 1
+    ) -> None:
+        """Carry out the next `times` calls of `method` at once but answer `seconds` later.
+
+        The message is delivered; a client that gives up waiting does not know it was.
+        """
+        self._answer_delays.append(_DelayRule(method.lower() if method else None, seconds, times))
+
+    def set_latency(self, round_trip: float, jitter: float = 0.0, seed: int = 12) -> None:
+        """Add a network round trip to every HTTP call (not to in-process requests).
+
+        Each call waits half of `round_trip` plus up to `jitter / 2` (uniformly at random)
+        before it is handled, and as much again, drawn independently, before its answer
+        leaves: the calls arrive late and scattered, as over a real network.
+        """
+        if round_trip < 0 or jitter < 0:
+            raise ValueError("round trip and jitter are durations (>= 0)")
+        self._round_trip, self._jitter = round_trip, jitter
+        self._random = random.Random(seed)
+
+    def latency_legs(self) -> tuple[float, float]:
+        """(the way there, the way back) for one call, in seconds."""
+        if not self._round_trip and not self._jitter:
+            return 0.0, 0.0
+        half, spread = self._round_trip / 2, self._jitter / 2
+        draw = self._random.uniform
+        return half + draw(0.0, spread), half + draw(0.0, spread)
+
     def clear(self) -> None:
-        """Remove every injected fault."""
+        """Remove every injected fault (the latency set with set_latency stays)."""
         self._failures.clear()
         self._delays.clear()
+        self._answer_delays.clear()
         self.blocked.clear()
         self.deactivated.clear()
         self.deleted_chats.clear()
 
     def take_delay(self, method: str) -> float:
         """Consume the first delay rule matching `method` and return its seconds (0 if none)."""
-        lowered = method.lower()
-        for rule in self._delays:
-            if rule.method is None or rule.method == lowered:
-                if rule.remaining is not None:
-                    rule.remaining -= 1
-                    if rule.remaining <= 0:
-                        self._delays.remove(rule)
-                return rule.seconds
-        return 0.0
+        return _take(self._delays, method)
+
+    def take_answer_delay(self, method: str) -> float:
+        """Consume the first delay_answer rule matching `method`; its seconds (0 if none)."""
+        return _take(self._answer_delays, method)
 
     def take_failure(self, method: str, chat_id: int | str | None) -> ApiError | None:
         """Consume the first fail_next rule matching this call and return its error."""
@@ -173,3 +204,15 @@ class Faults:
         if writing and chat_id in self.deactivated:
             return forbidden("user is deactivated")
         return None
+
+
+def _take(rules: list[_DelayRule], method: str) -> float:
+    lowered = method.lower()
+    for rule in rules:
+        if rule.method is None or rule.method == lowered:
+            if rule.remaining is not None:
+                rule.remaining -= 1
+                if rule.remaining <= 0:
+                    rules.remove(rule)
+            return rule.seconds
+    return 0.0
