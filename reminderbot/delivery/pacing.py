@@ -34,6 +34,8 @@ FLOOR_MIN_SAMPLES = 32
 FLOOR_BLOCK = 256
 
 
+# The burst a private chat may take in the running bot (Limits.configured).
+CHAT_BURST = 3
 # How far behind its plan the even spacing may catch up after the event loop was held up.
 CATCH_UP = 0.1
 
@@ -53,11 +55,20 @@ class Limits:
     per_second: float = 30.0
     private_chat_interval: float = 1.0
     group_per_minute: int = 20
+    # Messages a private chat may get back to back before the interval applies (a reply of
+    # advice and a thank-you): Telegram allows short bursts over one message a second.
+    private_chat_burst: int = 1
 
     @classmethod
     def paid_broadcast(cls) -> Limits:
         """Limits for a bot with paid broadcasts enabled."""
         return cls(per_second=1000.0)
+
+    @classmethod
+    def configured(cls, paid_broadcast: bool, per_second: float) -> Limits:
+        """The limits the settings ask for (REMINDERBOT_PAID_BROADCAST, ..._RATE_PER_SECOND)."""
+        rate = 1000.0 if paid_broadcast else per_second
+        return cls(per_second=rate, private_chat_burst=CHAT_BURST)
 
 
 class RoundTripFloor:
@@ -90,6 +101,7 @@ class _Waiter:
     seq: int
     chat_id: int = field(compare=False)
     per_chat: bool = field(compare=False)
+    waits_for_chat: bool = field(compare=False)
     future: asyncio.Future[float] = field(compare=False)
 
 
@@ -194,7 +206,11 @@ class Pacer:
             if sends and len(sends) >= self.limits.group_per_minute:
                 return sends[0] + 60.0
             return 0.0
-        return self._next_private.get(chat_id, 0.0)
+        # _next_private holds when the chat's burst allowance is whole again, one interval per
+        # message booked (a "theoretical arrival time"); with a burst of 1, its next slot.
+        limits = self.limits
+        slack = (limits.private_chat_burst - 1) * limits.private_chat_interval
+        return self._next_private.get(chat_id, 0.0) - slack
 
     def start_delay(self) -> float:
         """Seconds to wait before a send may start without exceeding the sliding second.
@@ -238,7 +254,8 @@ class Pacer:
             if len(self._group_sends) > 10_000:
                 self._group_sends = {c: s for c, s in self._group_sends.items() if s[-1] > at - 60}
         else:
-            self._next_private[chat_id] = at + self.limits.private_chat_interval
+            booked = max(self._next_private.get(chat_id, 0.0), at)
+            self._next_private[chat_id] = booked + self.limits.private_chat_interval
             if len(self._next_private) > 50_000:
                 self._forget_old(self._now())
 
@@ -285,17 +302,24 @@ class Pacer:
 
     def waiting_for(self, chat_id: int) -> bool:
         """Whether a send to this chat waits in acquire()."""
-        return any(w.chat_id == chat_id for w in self._waiters)
+        return any(w.chat_id == chat_id and w.per_chat for w in self._waiters)
 
     async def acquire(
-        self, chat_id: int, lane: Lane = Lane.INTERACTIVE, per_chat: bool = True
+        self,
+        chat_id: int,
+        lane: Lane = Lane.INTERACTIVE,
+        per_chat: bool = True,
+        wait_for_chat: bool | None = None,
     ) -> float:
         """Wait for this send's slot; the send counts as started on return (returns the instant).
 
-        Call `answered(chat_id, started_at)` once its answer (or error) is in.
+        `per_chat`: the message counts against the chat's limit; `wait_for_chat` (default: the
+        same) it also waits for it. Call `answered(chat_id, started_at)` once its answer (or
+        error) is in.
         """
         loop = asyncio.get_running_loop()
-        waiter = _Waiter(int(lane), next(self._seq), chat_id, per_chat, loop.create_future())
+        waits = per_chat if wait_for_chat is None else wait_for_chat and per_chat
+        waiter = _Waiter(int(lane), next(self._seq), chat_id, per_chat, waits, loop.create_future())
         self._insert(waiter)
         self._pump()
         try:
@@ -330,7 +354,7 @@ class Pacer:
             chosen = None
             soonest = math.inf
             for waiter in self._waiters:
-                ready = self.chat_ready_at(waiter.chat_id) if waiter.per_chat else 0.0
+                ready = self.chat_ready_at(waiter.chat_id) if waiter.waits_for_chat else 0.0
                 if ready <= now:
                     chosen = waiter
                     break

@@ -25,7 +25,9 @@ class KindPolicy:
 
 
 # Lanes: alerts before escalation follow-ups before check-ins before reminders before tips.
+# A reply that could not be sent directly (after retries) waits in the outbox with the alerts.
 POLICIES: dict[str, KindPolicy] = {
+    "reply": KindPolicy(0, Semantics.AT_LEAST_ONCE, routine=False),
     "alert": KindPolicy(0, Semantics.AT_LEAST_ONCE, routine=False),
     "notice": KindPolicy(5, Semantics.AT_LEAST_ONCE, routine=False),
     "followup": KindPolicy(10, Semantics.AT_LEAST_ONCE, routine=False),

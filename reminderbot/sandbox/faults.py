@@ -17,6 +17,9 @@ class FloodLimits:
     global_per_second: int | None = 30
     per_chat_per_second: int | None = 1
     per_group_per_minute: int | None = 20
+    # With more than 1, a private chat may take this many messages back to back, then one per
+    # 1 / per_chat_per_second seconds as the allowance refills (Telegram allows short bursts).
+    per_chat_burst: int = 1
 
 
 class FloodGate:
@@ -27,6 +30,8 @@ class FloodGate:
         self._global: deque[float] = deque()
         self._per_chat: dict[int, deque[float]] = {}
         self._per_group: dict[int, deque[float]] = {}
+        # Per chat, with a burst: when the chat's allowance is whole again.
+        self._chat_full_at: dict[int, float] = {}
 
     def admit(self, chat_id: int, now: float) -> None:
         """Record a send to `chat_id`, or raise a 429 whose retry_after ends the full window."""
@@ -34,7 +39,8 @@ class FloodGate:
         windows: list[tuple[deque[float], int, float]] = []
         if limits.global_per_second:
             windows.append((self._global, limits.global_per_second, 1.0))
-        if limits.per_chat_per_second:
+        bucket = bool(limits.per_chat_per_second) and limits.per_chat_burst > 1
+        if limits.per_chat_per_second and not bucket:
             windows.append(
                 (self._per_chat.setdefault(chat_id, deque()), limits.per_chat_per_second, 1.0)
             )
@@ -49,10 +55,17 @@ class FloodGate:
                 stamps.popleft()
             if len(stamps) >= limit:
                 wait = max(wait, stamps[0] + window - now)
+        interval = 1.0 / limits.per_chat_per_second if limits.per_chat_per_second else 0.0
+        if bucket:
+            full_at = self._chat_full_at.get(chat_id, now)
+            # One message takes `interval` of allowance; `burst` of them fit at once.
+            wait = max(wait, full_at - (limits.per_chat_burst - 1) * interval - now)
         if wait > 0:
             raise too_many_requests(max(1, math.ceil(wait)))
         for stamps, _, _ in windows:
             stamps.append(now)
+        if bucket:
+            self._chat_full_at[chat_id] = max(self._chat_full_at.get(chat_id, now), now) + interval
 
 
 @dataclass

@@ -1,0 +1,288 @@
+"""The Application's side of the one send path: its replies take their slots from the Pacer.
+
+python-telegram-bot calls `PacedRateLimiter.process_request` for every Bot API request but
+getUpdates. Messages (replies, photos, documents) and edits wait for a slot of the process's
+Pacer in the interactive lane, ahead of every outbox row; a 429 pauses every send of the
+process for `retry_after` and the request is tried again; a network error is retried a few
+times. A message that still cannot be sent is put in the outbox (kind "reply", as urgent as
+an alert, at least once) and the dispatcher keeps trying: a reply is never dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from reminderbot.clock import Clock
+from reminderbot.delivery.outbox import Message, enqueue
+from reminderbot.delivery.pacing import Lane, Limits, Pacer
+from reminderbot.delivery.stats import DispatchStats
+from reminderbot.store.models import Person
+
+log = logging.getLogger(__name__)
+
+JSONDict = dict[str, Any]
+# Methods that put a new message in a chat: Telegram's overall and per-chat limits count them.
+MESSAGE_METHODS = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendAudio",
+        "sendVideo",
+        "sendAnimation",
+        "sendVoice",
+        "sendVideoNote",
+        "sendMediaGroup",
+        "sendLocation",
+        "sendVenue",
+        "sendContact",
+        "sendPoll",
+        "sendDice",
+        "sendSticker",
+        "copyMessage",
+        "copyMessages",
+        "forwardMessage",
+        "forwardMessages",
+    }
+)
+# Changes to a message already sent: a slot of the overall rate, no per-chat interval.
+EDIT_METHODS = frozenset(
+    {
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageMedia",
+        "editMessageReplyMarkup",
+        "editMessageLiveLocation",
+        "stopMessageLiveLocation",
+        "stopPoll",
+    }
+)
+# A 429 is waited out and retried while the waits add up to less than this; then the message
+# goes to the outbox (the dispatcher waits out further 429s without holding up the update).
+MAX_RATE_LIMITED_WAIT = 60.0
+# Attempts at a request that meets network errors (timeouts, 5xx), and the pause between them.
+NETWORK_ATTEMPTS = 3
+NETWORK_BACKOFF = 0.5
+
+Deferral = Callable[[str, JSONDict], Awaitable[JSONDict | None]]
+
+
+@dataclass
+class SendPath:
+    """What every send of one process shares: the pacer and the counters."""
+
+    pacer: Pacer
+    stats: DispatchStats = field(default_factory=DispatchStats)
+    # Called after a reply was put in the outbox: the dispatcher of this process looks at once.
+    on_queued: Callable[[], None] | None = None
+
+
+class PacedRateLimiter(BaseRateLimiter[JSONDict]):
+    """python-telegram-bot's rate limiter hook, on the process's Pacer (see module docstring).
+
+    `rate_limit_args={"lane": Lane.URGENT}` on a Bot call gives that request another lane.
+    """
+
+    def __init__(
+        self,
+        send_path: SendPath,
+        defer: Deferral | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.send_path = send_path
+        self.defer = defer
+        self._mono = monotonic
+
+    async def initialize(self) -> None:
+        """Nothing to set up: the pacer lives as long as the process."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: JSONDict | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        """Send when the pacer allows; wait out 429s and retry network errors; never drop."""
+        message = endpoint in MESSAGE_METHODS
+        if not message and endpoint not in EDIT_METHODS:
+            return await self._unpaced(callback, args, kwargs)
+        chat_id = _chat_id(data.get("chat_id"))
+        lane = Lane((rate_limit_args or {}).get("lane", Lane.INTERACTIVE))
+        # A channel named by @username cannot be matched to a chat: no per-chat interval.
+        per_chat = message and chat_id is not None
+        # A reply answers what the user just did: it counts against the chat's allowance (the
+        # outbox's next message to the chat waits) but is not held back by it. Telegram allows
+        # short bursts to a chat; a wait here would hold up every update behind this one.
+        waits = per_chat and lane is not Lane.INTERACTIVE
+        pacer, stats = self.send_path.pacer, self.send_path.stats
+        began = self._mono()
+        waited = 0.0
+        failures = 0
+        while True:
+            started = await pacer.acquire(chat_id or 0, lane, per_chat, wait_for_chat=waits)
+            try:
+                result = await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                pacer.answered(chat_id or 0, started)
+                seconds = _seconds(exc.retry_after)
+                stats.paused_seconds += pacer.pause(seconds)
+                stats.replies_rate_limited += 1
+                waited += seconds
+                log.warning("rate limited method=%s retry_after=%.1fs", endpoint, seconds)
+                if waited < MAX_RATE_LIMITED_WAIT:
+                    stats.replies_retried += 1
+                    continue  # acquire() waits out the pause
+                last: Exception = exc
+            except BadRequest:
+                pacer.answered(chat_id or 0, started)
+                raise  # this request is wrong; sending it again would not help
+            except NetworkError as exc:  # timeouts, 5xx, connection errors
+                pacer.answered(chat_id or 0, started)
+                failures += 1
+                if failures < NETWORK_ATTEMPTS:
+                    stats.replies_retried += 1
+                    log.info("send failed, retrying method=%s attempt=%d", endpoint, failures)
+                    await asyncio.sleep(NETWORK_BACKOFF * 2 ** (failures - 1))
+                    continue
+                last = exc
+            except BaseException:
+                pacer.answered(chat_id or 0, started)
+                raise
+            else:
+                pacer.answered(chat_id or 0, started)
+                stats.replies_sent += 1
+                stats.reply_latencies.add(self._mono() - began)
+                return result
+            queued = await self._queue(endpoint, data) if message else None
+            if queued is None:
+                raise last
+            return queued
+
+    async def _unpaced(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+    ) -> bool | JSONDict | list[JSONDict]:
+        """Not a message (answerCallbackQuery, getMe, setMyCommands...): no slot, one retry."""
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter as exc:
+            seconds = _seconds(exc.retry_after)
+            self.send_path.stats.paused_seconds += self.send_path.pacer.pause(seconds)
+            await asyncio.sleep(seconds)
+            return await callback(*args, **kwargs)
+
+    async def _queue(self, endpoint: str, data: JSONDict) -> JSONDict | None:
+        """Hand a message that could not be sent to the outbox; its stand-in result, or None."""
+        if self.defer is None:
+            return None
+        try:
+            result = await self.defer(endpoint, data)
+        except Exception:  # the database is gone too: the caller sees the send's own error
+            log.exception("could not queue a reply in the outbox method=%s", endpoint)
+            return None
+        if result is not None:
+            self.send_path.stats.replies_queued += 1
+            if self.send_path.on_queued is not None:
+                self.send_path.on_queued()
+        return result
+
+
+class OutboxDeferral:
+    """Puts a reply that could not be sent in the outbox, as kind "reply" (urgent, at least once).
+
+    Text messages only: a photo or document is not stored (its error reaches the handler).
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self.sessions = sessions
+        self.clock = clock
+
+    async def __call__(self, endpoint: str, data: JSONDict) -> JSONDict | None:
+        """Enqueue the message; return a Message-shaped result for python-telegram-bot."""
+        chat_id = _chat_id(data.get("chat_id"))
+        text = data.get("text")
+        if endpoint != "sendMessage" or chat_id is None or not isinstance(text, str):
+            return None
+        now = self.clock.now()
+        async with self.sessions.begin() as session:
+            recipient = await session.scalar(select(Person.id).where(Person.chat_id == chat_id))
+            payload = {"text": text, "buttons": _buttons(data.get("reply_markup"))}
+            await enqueue(
+                session,
+                [
+                    Message(
+                        chat_id=chat_id,
+                        recipient_id=recipient,
+                        kind="reply",
+                        unique_key=f"reply:{chat_id}:{uuid.uuid4().hex}",
+                        payload=payload,
+                        not_before=now,
+                    )
+                ],
+                now,
+            )
+        log.warning("reply queued in the outbox after failed attempts chat=%d", chat_id)
+        return {
+            "message_id": 0,
+            "date": int(now.timestamp()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+            "text": text,
+        }
+
+
+def reply_rate_limiter(
+    limits: Limits, sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> PacedRateLimiter:
+    """The rate limiter of the bot's Application, with a new pacer for this process."""
+    return PacedRateLimiter(SendPath(Pacer(limits)), OutboxDeferral(sessions, clock))
+
+
+def shared_send_path(bot: Any) -> SendPath | None:
+    """The send path of an Application's bot, for the dispatcher of the same process."""
+    limiter = getattr(bot, "rate_limiter", None)
+    return limiter.send_path if isinstance(limiter, PacedRateLimiter) else None
+
+
+def _chat_id(value: Any) -> int | None:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def _seconds(retry_after: Any) -> float:
+    total = getattr(retry_after, "total_seconds", None)
+    return float(total()) if callable(total) else float(retry_after)
+
+
+def _buttons(markup: Any) -> list[list[list[str]]]:
+    """Rows of [label, callback data] from an inline keyboard (PTB object or its dict)."""
+    if markup is None:
+        return []
+    if hasattr(markup, "to_dict"):
+        markup = markup.to_dict()
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    return [
+        [[str(b.get("text", "")), str(b.get("callback_data", ""))] for b in row]
+        for row in rows or []
+    ]
