@@ -12,10 +12,11 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from reminderbot.clock import Clock
 from reminderbot.delivery import outbox
+from reminderbot.delivery.budget import SharedBudget
 from reminderbot.delivery.errors import TIMED_OUT_UNKNOWN, Outcome, SendFailure, classify
 from reminderbot.delivery.pacing import Lane, Pacer
 from reminderbot.delivery.policy import Semantics, policy
@@ -63,6 +64,9 @@ class DispatchSettings:
     # recent slowest cycle, up to this, so that slots are not missed while a transaction runs.
     max_window: float = 0.25
     claim_interval: float = 0.1
+    # On PostgreSQL, share the overall rate with the other live workers, counted this often.
+    share_rate: bool = True
+    budget_interval: float = 1.0
     idle_poll: float = 1.0
 
 
@@ -136,18 +140,44 @@ class Dispatcher:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Dispatch until `stop` is set; then finish sends in flight and hand back the rest."""
+        """Dispatch until `stop` is set; then finish sends in flight and hand back the rest.
+
+        On PostgreSQL this worker sends at its share of the overall rate (see budget.py).
+        """
+        budget = self._budget()
+        next_count = 0.0
         try:
             while not stop.is_set():
+                if budget is not None and self._mono() >= next_count:
+                    next_count = self._mono() + self.settings.budget_interval
+                    await self._count_workers(budget)
                 try:
                     wait = await self.cycle()
                 except Exception:  # one bad cycle must not end delivery
                     log.exception("dispatch cycle failed; retrying")
                     wait = self.settings.idle_poll
                 if wait > 0:
+                    if budget is not None:
+                        wait = min(wait, max(0.001, next_count - self._mono()))
                     await self._sleep(wait, stop)
         finally:
             await self.shutdown()
+            if budget is not None:
+                await budget.close()
+
+    def _budget(self) -> SharedBudget | None:
+        engine = self.sessions.kw.get("bind")
+        if not self.settings.share_rate or not isinstance(engine, AsyncEngine):
+            return None
+        return SharedBudget(engine) if engine.dialect.name == "postgresql" else None
+
+    async def _count_workers(self, budget: SharedBudget) -> None:
+        before = budget.workers
+        self.pacer.set_share(await budget.refresh())
+        if budget.workers != before:
+            log.info(
+                "delivery workers=%d this worker's rate=%.1f/s", budget.workers, self.pacer.rate
+            )
 
     async def drain(self, timeout: float = 30.0) -> DispatchStats:  # noqa: ASYNC109
         """Dispatch until nothing is ready, buffered or in flight (tests, benchmarks, demo)."""
