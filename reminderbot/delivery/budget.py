@@ -68,16 +68,22 @@ class SharedBudget:
                     self._conn, self.slot = conn, slot
                     return
         except BaseException:
-            await conn.close()
+            await _discard(conn)
             raise
-        await conn.close()
+        await _discard(conn)
         raise RuntimeError(f"more than {MAX_WORKERS} delivery workers")
 
     async def close(self) -> None:
         """Leave: the connection (and with it the lock) is closed."""
         conn, self._conn, self.slot = self._conn, None, None
         if conn is not None:
-            try:
-                await conn.close()
-            except Exception:  # already broken; PostgreSQL released the lock with it
-                log.debug("delivery budget connection already closed")
+            await _discard(conn)
+
+
+async def _discard(conn: AsyncConnection) -> None:
+    """Close the connection itself, not back into the pool: its lock must go with it."""
+    try:
+        await conn.invalidate()
+        await conn.close()
+    except Exception:  # already broken; PostgreSQL released the lock with it
+        log.debug("delivery budget connection already closed")

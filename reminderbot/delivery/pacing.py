@@ -241,8 +241,9 @@ class Pacer:
         """Take the overall slot planned for `slot` and the chat's, for a send starting `at`."""
         # The next slot follows the planned one, not a late start (a busy event loop): the
         # sliding second, checked separately, is what keeps Telegram's count, and a late start
-        # must not push every later slot back. At most CATCH_UP of catching up.
-        base = max(slot, at - CATCH_UP)
+        # must not push every later slot back. At most CATCH_UP of catching up: a slot older
+        # than that means the pacer was idle, and a new wave starts evenly spaced from now.
+        base = slot if slot >= at - CATCH_UP else at
         self._next_global = max(base, self._next_global) + self._spacing
         if not per_chat:
             return at
