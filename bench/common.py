@@ -247,7 +247,9 @@ class EmulatorProcess:
         rtt_ms: float = 0.0,
         jitter_ms: float = 0.0,
         paid_limits: bool = False,
+        keep_texts: bool = True,
     ) -> None:
+        self.keep_texts = keep_texts
         self.folder = folder
         self.flood_limits = flood_limits
         self.paid_limits = paid_limits
@@ -265,6 +267,8 @@ class EmulatorProcess:
             args.append("--flood-limits")
         if self.paid_limits:
             args.append("--paid-limits")
+        if not self.keep_texts:
+            args += ["--keep-texts", "0"]
         if self.rtt_ms or self.jitter_ms:
             args += ["--rtt-ms", str(self.rtt_ms), "--jitter-ms", str(self.jitter_ms)]
         with self._stderr.open("wb") as stderr:

@@ -34,6 +34,8 @@ FLOOR_MIN_SAMPLES = 32
 FLOOR_BLOCK = 256
 
 
+# Chats remembered before those whose interval has passed are forgotten.
+PRUNE_AT = 4096
 # The burst a private chat may take in the running bot (Limits.configured).
 CHAT_BURST = 3
 # How far behind its plan the even spacing may catch up after the event loop was held up.
@@ -118,6 +120,7 @@ class Pacer:
         self._now = monotonic
         self._next_global = 0.0
         self._next_private: dict[int, float] = {}
+        self._prune_at = PRUNE_AT
         self._group_sends: dict[int, deque[float]] = {}
         self._paused_until = 0.0
         # Upper bounds of recent sends' arrival instants (answer less the credited round trip),
@@ -257,7 +260,7 @@ class Pacer:
         else:
             booked = max(self._next_private.get(chat_id, 0.0), at)
             self._next_private[chat_id] = booked + self.limits.private_chat_interval
-            if len(self._next_private) > 50_000:
+            if len(self._next_private) > self._prune_at:
                 self._forget_old(self._now())
 
     def started(self) -> float:
@@ -291,8 +294,10 @@ class Pacer:
         self._pump()
 
     def _forget_old(self, now: float) -> None:
-        # A chat whose next slot has passed needs no entry; this keeps memory flat at scale.
+        # A chat whose next slot has passed needs no entry; this keeps memory flat however many
+        # chats a long-running worker writes to (a few seconds' worth of sends are kept).
         self._next_private = {c: t for c, t in self._next_private.items() if t > now}
+        self._prune_at = max(PRUNE_AT, 2 * len(self._next_private))
 
     # -- waiting for a slot, most urgent first --------------------------------------------------
 
