@@ -172,8 +172,12 @@ class Dispatcher:
         return SharedBudget(engine) if engine.dialect.name == "postgresql" else None
 
     async def _count_workers(self, budget: SharedBudget) -> None:
-        before = budget.workers
+        before, joined = budget.workers, budget.slot is not None
         self.pacer.set_share(await budget.refresh())
+        if not joined and budget.slot is not None:
+            # The workers already running make room for this one at their next count: until
+            # then this one sends nothing, so that together they never exceed the limit.
+            self.pacer.pause(1.5 * self.settings.budget_interval)
         if budget.workers != before:
             log.info(
                 "delivery workers=%d this worker's rate=%.1f/s", budget.workers, self.pacer.rate
