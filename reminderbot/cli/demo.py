@@ -10,11 +10,11 @@ from pathlib import Path
 
 from reminderbot.bootstrap import open_runtime
 from reminderbot.care.escalation import screen_for
+from reminderbot.cli.jobs import Delivery
 from reminderbot.config import Settings, SettingsError
 from reminderbot.content import Catalog
 from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.pacing import Limits
-from reminderbot.delivery.worker import Delivery
 from reminderbot.runtime import Runtime
 from reminderbot.sandbox import BotApiSandbox
 from reminderbot.sandbox.driver import SimulatedUser
@@ -167,12 +167,13 @@ async def play(
             await user.tap(step.value)
         else:
             await delivery.dispatcher.drain(timeout=STEP_TIMEOUT_S)
-        await user.wait_for(
-            lambda u, seen=seen[step.actor], prefix=prefix: any(
+
+        def answered(u: SimulatedUser, seen: int = seen[step.actor], prefix: str = prefix) -> bool:
+            return any(
                 e.kind == "bot_message" and (e.text or "").startswith(prefix) for e in u.log[seen:]
-            ),
-            timeout=STEP_TIMEOUT_S,
-        )
+            )
+
+        await user.wait_for(answered, timeout=STEP_TIMEOUT_S)
         for role, other in users.items():
             lines = transcript_lines(other, names[role], seen[role])
             if lines:

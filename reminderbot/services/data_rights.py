@@ -15,8 +15,8 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from reminderbot.content.renderer import Renderer
 from reminderbot.delivery.outbox import Message, enqueue
-from reminderbot.services.alerts import AlertContext
 from reminderbot.store.models import (
     Alert,
     AuditEvent,
@@ -311,7 +311,7 @@ def _about_them(
 
     The outbox has no "about whom" column. Newer messages carry the patient's id (or their
     alert's id) in the payload; older kinds are recognised by their unique keys, whose
-    prefixes mirror services/alerts.py (alert:, ack:), delivery/watchers.py (silence:,
+    prefixes mirror services/alerts.py (alert:, ack:), services/watch.py (silence:,
     weekly:) and delivery/unreachable.py (unreachable:). Each id is followed by a separator,
     so #1 never matches #12.
     """
@@ -357,7 +357,7 @@ async def _ids(session: AsyncSession, stmt: Select[Any]) -> list[int]:
 
 
 async def erase(
-    session: AsyncSession, ctx: AlertContext, subject: Subject, now: datetime
+    session: AsyncSession, ctx: Renderer, subject: Subject, now: datetime
 ) -> Erasure:
     """Erase every row about the subject in the caller's transaction; tell linked people.
 
@@ -481,11 +481,11 @@ async def _anonymise_audit(session: AsyncSession, subject: Subject) -> int:
 
 
 def _unlink_notice(
-    ctx: AlertContext, who: _Counterpart, name: str | None, pid: int, now: datetime
+    ctx: Renderer, who: _Counterpart, name: str | None, pid: int, now: datetime
 ) -> Message:
     """Tell one linked person that the link ended; the leaver's name only, no health data."""
     # The name is one the recipient already knows from the link; it says which link ended.
-    text = ctx.catalog.text(who.language, who.key, name=name or "—", **ctx.common)
+    text = ctx.text(who.language, who.key, name=name or "—")
     return Message(
         chat_id=who.chat_id,
         recipient_id=who.person_id,

@@ -18,11 +18,11 @@ from reminderbot.content.describe import format_local_date
 from reminderbot.delivery import callbacks
 from reminderbot.delivery.outbox import Message, about_patient, enqueue
 from reminderbot.runtime import Runtime
-from reminderbot.services import caregivers
+from reminderbot.services import caregivers, checkins
 from reminderbot.services.caregivers import InviteStatus, ReceiveOption
 from reminderbot.store.models import CaregiverLink, PatientStatus, Person, Role
 from reminderbot.store.people import add_audit
-from reminderbot.telegram import checkin_flow, flows
+from reminderbot.telegram import flows
 from reminderbot.telegram.replies import Reply, keyboard
 
 log = logging.getLogger(__name__)
@@ -468,7 +468,7 @@ async def _proxy_button(
         actor_telegram_id=user.id,
         subject_person_id=patient.id,
     )
-    return await checkin_flow.begin(
+    return await checkins.begin(
         rt,
         session,
         patient,

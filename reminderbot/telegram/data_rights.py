@@ -137,7 +137,7 @@ class DataRightsHandlers:
                 # Someone never stored replaying a button: there is nothing to erase or audit.
                 reply = Reply(self.rt.text(locale, "data.delete.nothing"))
             else:
-                erasure = await data_rights.erase(session, self.rt.alert_context, subject, now)
+                erasure = await data_rights.erase(session, self.rt.renderer, subject, now)
                 told = erasure.told
                 reply = Reply(self.rt.text(locale, "data.delete.done"))
         log.info("data button user=%d refused=%s told=%s", user.id, reply is None, told)

@@ -14,19 +14,25 @@ from telegram.ext import ContextTypes
 from reminderbot.care.timezones import is_valid_timezone
 from reminderbot.delivery import callbacks
 from reminderbot.runtime import Runtime
-from reminderbot.services import alerts, caregivers, subscriptions
+from reminderbot.services import (
+    alerts,
+    calcium_results,
+    checkin_questions,
+    checkins,
+    scheduled_answers,
+    subscriptions,
+)
+from reminderbot.services.replies import Asker
 from reminderbot.store.audience import is_coordinator
-from reminderbot.store.models import CheckIn, PatientStatus, Person
-from reminderbot.store.people import add_audit, find_person
+from reminderbot.store.models import PatientStatus, Person
+from reminderbot.store.people import find_person
 from reminderbot.telegram import (
     caregiver_flow,
-    checkin_flow,
     coordinator_flow,
     coordinator_views,
     flows,
     prompts,
-    reminders,
-    staff,
+    trend_handlers,
 )
 from reminderbot.telegram.replies import Reply, close_keyboard, send_replies
 
@@ -175,17 +181,15 @@ class Handlers:
     async def calcium(self, update: Update, context: Context) -> None:
         """/calcium: log a blood calcium result at any time."""
         await self._patient_command(
-            update, context, lambda person, _now: reminders.ask_calcium(self.rt, person)
+            update, context, lambda person, _now: calcium_results.ask_calcium(self.rt, person)
         )
 
     async def pain(self, update: Update, context: Context) -> None:
         """/pain: a check-in now, whatever the schedule."""
-        # The command's message id makes each /pain its own prompt, even within a second.
         message_id = update.effective_message.message_id if update.effective_message else 0
 
         def prompt(person: Person, now: datetime) -> list[Reply]:
-            key = f"{reminders.PAIN_KEY_PREFIX}{person.id}:{int(now.timestamp())}:{message_id}"
-            return [checkin_flow.prompt_reply(self.rt, person, key)]
+            return [checkin_questions.pain_prompt(self.rt, person, now, message_id)]
 
         async def proxy(session: AsyncSession, person: Person) -> list[Reply] | None:
             return await caregiver_flow.proxy_pain(self.rt, session, person)
@@ -276,7 +280,7 @@ class Handlers:
 
         await self._coordinator_command(update, context, "patient", act)
         if found:
-            await staff.send_trend(self.rt, update, context)
+            await trend_handlers.send_trend(self.rt, update, context)
 
     async def schedule(self, update: Update, context: Context) -> None:
         """/schedule <id>: view and change a patient's schedules or assign a program."""
@@ -304,7 +308,7 @@ class Handlers:
 
     async def trend(self, update: Update, context: Context) -> None:
         """/trend [patient id]: a chart of the last 30 days of pain scores."""
-        await staff.send_trend(self.rt, update, context)
+        await trend_handlers.send_trend(self.rt, update, context)
 
     async def text(self, update: Update, context: Context) -> None:
         """Free text: the answer to the pending question, or a short helpful reply."""
@@ -317,7 +321,7 @@ class Handlers:
             proxy_answer = (
                 person is not None
                 and person.patient is None
-                and (person.awaiting or "").startswith(checkin_flow.AWAIT_PREFIX)
+                and (person.awaiting or "").startswith(checkins.AWAIT_PREFIX)
             )
             staff_answer = person is not None and (person.awaiting or "").startswith(
                 (
@@ -456,33 +460,15 @@ class Handlers:
     ) -> list[Reply]:
         """Buttons on scheduled messages, check-in questions and alerts."""
         if data.action == alerts.ACK:
-            return await staff.acknowledge_alert(self.rt, session, user, person, data.key, now)
+            asker = Asker(user.id, user.first_name, user.language_code)
+            return await alerts.acknowledge_tap(self.rt, session, asker, person, data.key, now)
         if person is None:
             return []
-        if data.action == checkin_flow.STEP:
-            checkin = await session.get(CheckIn, int(data.key)) if data.key.isdigit() else None
-            if checkin is None or not await self._may_answer(session, person, checkin):
-                add_audit(
-                    session,
-                    at=now,
-                    action="refused:checkin_button",
-                    actor_telegram_id=user.id,
-                    details={"checkin": data.key},
-                )
-                return []
-            return await checkin_flow.answer(self.rt, session, checkin, data.value, now) or []
+        if data.action == checkin_questions.STEP:
+            return await checkins.answer_tap(self.rt, session, person, data.key, data.value, now)
         if person.patient is None:
             return []
-        return await reminders.answer_button(self.rt, session, person, data, now) or []
-
-    @staticmethod
-    async def _may_answer(session: AsyncSession, person: Person, checkin: CheckIn) -> bool:
-        """The patient answers their own check-in; a caregiver, only one they began for them."""
-        if checkin.patient_id == person.id:
-            return checkin.reporter_id in (None, person.id)
-        if checkin.reporter_id != person.id:
-            return False
-        return await caregivers.active_link(session, checkin.patient_id, person.id) is not None
+        return await scheduled_answers.answer_button(self.rt, session, person, data, now) or []
 
     def _button_replies(
         self, session: AsyncSession, user: User, person: Person | None, data: str, now: datetime

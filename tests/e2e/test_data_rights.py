@@ -126,20 +126,22 @@ async def _world(harness: Harness) -> World:
         assert patient is not None
         await alerts.raise_alert(
             session,
-            harness.rt.alert_context,
+            harness.rt,
             patient=patient,
-            checkin=proxy,
-            assessment=Assessment(
-                tier=2,
-                reasons=("pain_severe",),
-                worsened=False,
-                advice_keys=("advice.tier.t2",),
-                follow_up=False,
-                usual=2.0,
+            cause=alerts.PainCause(
+                checkin=proxy,
+                assessment=Assessment(
+                    tier=2,
+                    reasons=("pain_severe",),
+                    worsened=False,
+                    advice_keys=("advice.tier.t2",),
+                    follow_up=False,
+                    usual=2.0,
+                ),
+                trend=[2, 8],
+                told_keys=["advice.tier.t2"],
+                caregiver_name="Cara",
             ),
-            trend=[2, 8],
-            told_keys=["advice.tier.t2"],
-            caregiver_name="Cara",
             now=now,
         )
         ids = (carer.id, proxy.id, for_bruno.id)
