@@ -35,11 +35,11 @@ from bench.common import (
     utc_now,
 )
 from reminderbot.bootstrap import open_runtime
+from reminderbot.cli.jobs import Delivery
 from reminderbot.delivery.dispatcher import DispatchSettings
 from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.outbox import Message, enqueue
 from reminderbot.delivery.pacing import Limits
-from reminderbot.delivery.worker import Delivery
 
 DEFAULT_WAVES = 10
 DEFAULT_MESSAGES = 20_000

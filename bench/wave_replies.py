@@ -42,7 +42,7 @@ from bench.common import (
 )
 from bench.emulator import RecordingSandbox
 from reminderbot.bootstrap import open_runtime
-from reminderbot.delivery.worker import delivering
+from reminderbot.cli.jobs import delivering
 from reminderbot.runtime import Runtime
 from reminderbot.sandbox import FloodLimits, SentMessage, SimulatedUser
 from reminderbot.store.bulk_seed import seed_patients

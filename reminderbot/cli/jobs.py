@@ -20,7 +20,7 @@ from reminderbot.delivery.errors import SendFailure
 from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.pacing import Limits, Pacer
 from reminderbot.delivery.planner import Planner, TickReport
-from reminderbot.delivery.rate_limiter import SendPath, shared_send_path
+from reminderbot.delivery.send_path import SendPath, shared_send_path
 from reminderbot.delivery.unreachable import handle_unreachable
 from reminderbot.runtime import Runtime
 from reminderbot.services.watch import WatchReport, watch

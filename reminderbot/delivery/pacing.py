@@ -249,7 +249,7 @@ class Pacer:
         base = slot if slot >= at - CATCH_UP else at
         self._next_global = max(base, self._next_global) + self._spacing
         if not per_chat:
-            return at
+            return
         if chat_id < 0:
             sends = self._group_sends.setdefault(chat_id, deque())
             while sends and sends[0] <= at - 60.0:

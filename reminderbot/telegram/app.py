@@ -15,11 +15,10 @@ from telegram.ext import (
     filters,
 )
 
-from reminderbot.delivery.pacing import Limits
-from reminderbot.delivery.rate_limiter import reply_rate_limiter
 from reminderbot.runtime import Runtime
 from reminderbot.telegram.data_rights import CALLBACK_PATTERN, DataRightsHandlers
 from reminderbot.telegram.handlers import Handlers
+from reminderbot.telegram.rate_limiter import reply_rate_limiter
 
 # The menu every user sees; coordinator commands are listed by /help for coordinators only.
 COMMANDS = (
@@ -40,13 +39,12 @@ def build_application(rt: Runtime, token: str) -> Application:
     """Create the Application, pointed at the configured Bot API root, with every handler."""
     api = rt.settings.telegram_api_url
     # Every reply goes through the process's pacer, ahead of the outbox (delivering() shares it).
-    limits = Limits.configured(rt.settings.paid_broadcast, rt.settings.rate_per_second)
     app = (
         ApplicationBuilder()
         .token(token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
-        .rate_limiter(reply_rate_limiter(limits, rt.sessions, rt.clock))
+        .rate_limiter(reply_rate_limiter(rt))
         .build()
     )
     register_handlers(app, rt)

@@ -21,11 +21,12 @@ from reminderbot.delivery.dispatcher import Dispatcher, DispatchSettings
 from reminderbot.delivery.errors import SendFailure
 from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.pacing import Lane, Limits, Pacer
-from reminderbot.delivery.rate_limiter import OutboxDeferral, PacedRateLimiter, SendPath
+from reminderbot.delivery.send_path import OutboxDeferral, SendPath
 from reminderbot.delivery.stats import LatencyHistogram
 from reminderbot.sandbox import BotApiSandbox
 from reminderbot.store.database import create_engine
 from reminderbot.store.models import DeliveryState, OutboxDelivery
+from reminderbot.telegram.rate_limiter import PacedRateLimiter
 
 TOKEN = "123456:TEST-send-path"
 

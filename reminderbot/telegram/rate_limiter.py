@@ -13,25 +13,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from reminderbot.clock import Clock
-from reminderbot.delivery.outbox import Message, enqueue
 from reminderbot.delivery.pacing import Lane, Limits, Pacer
-from reminderbot.delivery.stats import DispatchStats
-from reminderbot.store.models import Person
+from reminderbot.delivery.send_path import JSONDict, OutboxDeferral, SendPath, chat_id_of
+from reminderbot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-JSONDict = dict[str, Any]
 # Methods that put a new message in a chat: Telegram's overall and per-chat limits count them.
 MESSAGE_METHODS = frozenset(
     {
@@ -78,16 +71,6 @@ NETWORK_BACKOFF = 0.5
 Deferral = Callable[[str, JSONDict], Awaitable[JSONDict | None]]
 
 
-@dataclass
-class SendPath:
-    """What every send of one process shares: the pacer and the counters."""
-
-    pacer: Pacer
-    stats: DispatchStats = field(default_factory=DispatchStats)
-    # Called after a reply was put in the outbox: the dispatcher of this process looks at once.
-    on_queued: Callable[[], None] | None = None
-
-
 class PacedRateLimiter(BaseRateLimiter[JSONDict]):
     """python-telegram-bot's rate limiter hook, on the process's Pacer (see module docstring).
 
@@ -123,7 +106,7 @@ class PacedRateLimiter(BaseRateLimiter[JSONDict]):
         message = endpoint in MESSAGE_METHODS
         if not message and endpoint not in EDIT_METHODS:
             return await self._unpaced(callback, args, kwargs)
-        chat_id = _chat_id(data.get("chat_id"))
+        chat_id = chat_id_of(data.get("chat_id"))
         lane = Lane((rate_limit_args or {}).get("lane", Lane.INTERACTIVE))
         # A channel named by @username cannot be matched to a chat: no per-chat interval.
         per_chat = message and chat_id is not None
@@ -206,83 +189,13 @@ class PacedRateLimiter(BaseRateLimiter[JSONDict]):
         return result
 
 
-class OutboxDeferral:
-    """Puts a reply that could not be sent in the outbox, as kind "reply" (urgent, at least once).
-
-    Text messages only: a photo or document is not stored (its error reaches the handler).
-    """
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
-        self.sessions = sessions
-        self.clock = clock
-
-    async def __call__(self, endpoint: str, data: JSONDict) -> JSONDict | None:
-        """Enqueue the message; return a Message-shaped result for python-telegram-bot."""
-        chat_id = _chat_id(data.get("chat_id"))
-        text = data.get("text")
-        if endpoint != "sendMessage" or chat_id is None or not isinstance(text, str):
-            return None
-        now = self.clock.now()
-        async with self.sessions.begin() as session:
-            recipient = await session.scalar(select(Person.id).where(Person.chat_id == chat_id))
-            payload = {"text": text, "buttons": _buttons(data.get("reply_markup"))}
-            await enqueue(
-                session,
-                [
-                    Message(
-                        chat_id=chat_id,
-                        recipient_id=recipient,
-                        kind="reply",
-                        unique_key=f"reply:{chat_id}:{uuid.uuid4().hex}",
-                        payload=payload,
-                        not_before=now,
-                    )
-                ],
-                now,
-            )
-        log.warning("reply queued in the outbox after failed attempts chat=%d", chat_id)
-        return {
-            "message_id": 0,
-            "date": int(now.timestamp()),
-            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
-            "text": text,
-        }
-
-
-def reply_rate_limiter(
-    limits: Limits, sessions: async_sessionmaker[AsyncSession], clock: Clock
-) -> PacedRateLimiter:
+def reply_rate_limiter(rt: Runtime) -> PacedRateLimiter:
     """The rate limiter of the bot's Application, with a new pacer for this process."""
-    return PacedRateLimiter(SendPath(Pacer(limits)), OutboxDeferral(sessions, clock))
-
-
-def shared_send_path(bot: Any) -> SendPath | None:
-    """The send path of an Application's bot, for the dispatcher of the same process."""
-    limiter = getattr(bot, "rate_limiter", None)
-    return limiter.send_path if isinstance(limiter, PacedRateLimiter) else None
-
-
-def _chat_id(value: Any) -> int | None:
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.lstrip("-").isdigit():
-        return int(value)
-    return None
+    settings = rt.settings
+    limits = Limits.configured(settings.paid_broadcast, settings.rate_per_second)
+    return PacedRateLimiter(SendPath(Pacer(limits)), OutboxDeferral(rt.sessions, rt.clock))
 
 
 def _seconds(retry_after: Any) -> float:
     total = getattr(retry_after, "total_seconds", None)
     return float(total()) if callable(total) else float(retry_after)
-
-
-def _buttons(markup: Any) -> list[list[list[str]]]:
-    """Rows of [label, callback data] from an inline keyboard (PTB object or its dict)."""
-    if markup is None:
-        return []
-    if hasattr(markup, "to_dict"):
-        markup = markup.to_dict()
-    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
-    return [
-        [[str(b.get("text", "")), str(b.get("callback_data", ""))] for b in row]
-        for row in rows or []
-    ]
