@@ -356,7 +356,9 @@ async def _ids(session: AsyncSession, stmt: Select[Any]) -> list[int]:
     return [int(i) for i in (await session.scalars(stmt)).all()]
 
 
-async def erase(session: AsyncSession, ctx: Renderer, subject: Subject, now: datetime) -> Erasure:
+async def erase(
+    session: AsyncSession, ctx: Renderer, subject: Subject, now: datetime
+) -> Erasure:
     """Erase every row about the subject in the caller's transaction; tell linked people.
 
     Audit events are kept as a trail of what happened and when, stripped of anything that

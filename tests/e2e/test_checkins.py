@@ -243,9 +243,8 @@ async def test_late_tap_counts_once_and_double_tap_never_twice(harness: Harness)
     already = harness.t("delivery.checkin.already")
     # The second tap's answer is the last thing the bot does for these taps.
     await ada.wait_for(
-        lambda u: (
-            len(u.callback_answers) >= answered + 2 and any(m.text == already for m in u.unread)
-        ),
+        lambda u: len(u.callback_answers) >= answered + 2
+        and any(m.text == already for m in u.unread),
         timeout=10,
     )
     async with harness.rt.sessions() as session:
