@@ -19,6 +19,7 @@ from reminderbot.runtime import Runtime
 from reminderbot.telegram.data_rights import CALLBACK_PATTERN, DataRightsHandlers
 from reminderbot.telegram.handlers import Handlers
 from reminderbot.telegram.rate_limiter import reply_rate_limiter
+from reminderbot.telegram.update_order import PerChatUpdateProcessor
 
 # The menu every user sees; coordinator commands are listed by /help for coordinators only.
 COMMANDS = (
@@ -45,6 +46,7 @@ def build_application(rt: Runtime, token: str) -> Application:
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .rate_limiter(reply_rate_limiter(rt))
+        .concurrent_updates(PerChatUpdateProcessor())
         .build()
     )
     register_handlers(app, rt)

@@ -1,10 +1,10 @@
 """The Application's side of the one send path: its replies take their slots from the Pacer.
 
 python-telegram-bot calls `PacedRateLimiter.process_request` for every Bot API request but
-getUpdates. Messages (replies, photos, documents) and edits wait for a slot of the process's
-Pacer in the interactive lane, ahead of every outbox row; a 429 pauses every send of the
-process for `retry_after` and the request is tried again; a network error is retried a few
-times. A message that still cannot be sent is put in the outbox (kind "reply", as urgent as
+getUpdates. Messages (replies, photos, documents) wait for a slot of the process's Pacer in
+the interactive lane, ahead of every outbox row (edits and other calls take no slot); a 429
+pauses every send of the process for `retry_after` and the request is tried again; a network
+error is retried a few times. A message that still cannot be sent is put in the outbox (kind "reply", as urgent as
 an alert, at least once) and the dispatcher keeps trying: a reply is never dropped.
 """
 
@@ -49,7 +49,8 @@ MESSAGE_METHODS = frozenset(
         "forwardMessages",
     }
 )
-# Changes to a message already sent: a slot of the overall rate, no per-chat interval.
+# Changes to a message already sent (closing a keyboard after a tap). Not messages: Telegram's
+# 30/s counts the messages that arrive, so an edit takes no slot; its 429s are waited out.
 EDIT_METHODS = frozenset(
     {
         "editMessageText",
@@ -104,7 +105,7 @@ class PacedRateLimiter(BaseRateLimiter[JSONDict]):
     ) -> bool | JSONDict | list[JSONDict]:
         """Send when the pacer allows; wait out 429s and retry network errors; never drop."""
         message = endpoint in MESSAGE_METHODS
-        if not message and endpoint not in EDIT_METHODS:
+        if not message:
             return await self._unpaced(callback, args, kwargs)
         chat_id = chat_id_of(data.get("chat_id"))
         lane = Lane((rate_limit_args or {}).get("lane", Lane.INTERACTIVE))
@@ -164,14 +165,18 @@ class PacedRateLimiter(BaseRateLimiter[JSONDict]):
         args: Any,
         kwargs: dict[str, Any],
     ) -> bool | JSONDict | list[JSONDict]:
-        """Not a message (answerCallbackQuery, getMe, setMyCommands...): no slot, one retry."""
-        try:
-            return await callback(*args, **kwargs)
-        except RetryAfter as exc:
-            seconds = _seconds(exc.retry_after)
-            self.send_path.stats.paused_seconds += self.send_path.pacer.pause(seconds)
-            await asyncio.sleep(seconds)
-            return await callback(*args, **kwargs)
+        """Not a message (an edit, answerCallbackQuery, getMe...): no slot; 429s waited out."""
+        waited = 0.0
+        while True:
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                seconds = _seconds(exc.retry_after)
+                waited += seconds
+                if waited >= MAX_RATE_LIMITED_WAIT:
+                    raise
+                self.send_path.stats.paused_seconds += self.send_path.pacer.pause(seconds)
+                await asyncio.sleep(seconds)
 
     async def _queue(self, endpoint: str, data: JSONDict) -> JSONDict | None:
         """Hand a message that could not be sent to the outbox; its stand-in result, or None."""
