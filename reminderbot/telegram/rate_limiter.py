@@ -4,8 +4,9 @@ python-telegram-bot calls `PacedRateLimiter.process_request` for every Bot API r
 getUpdates. Messages (replies, photos, documents) wait for a slot of the process's Pacer in
 the interactive lane, ahead of every outbox row (edits and other calls take no slot); a 429
 pauses every send of the process for `retry_after` and the request is tried again; a network
-error is retried a few times. A message that still cannot be sent is put in the outbox (kind "reply", as urgent as
-an alert, at least once) and the dispatcher keeps trying: a reply is never dropped.
+error is retried a few times. A message that still cannot be sent is put in the outbox (kind
+"reply", as urgent as an alert, at least once) and the dispatcher keeps trying: a reply is
+never dropped.
 """
 
 from __future__ import annotations
