@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -279,3 +280,70 @@ def trend_scores(
     """Scores of the last `days` days, oldest first, for the alert's trend line."""
     since = now - timedelta(days=days)
     return [score for at, score in sorted(history) if at >= since]
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A resolved alert and its patient, for the resolver's confirmation."""
+
+    alert: Alert
+    patient: Person | None
+
+
+async def resolve_alert(
+    session: AsyncSession,
+    rt: Runtime,
+    *,
+    alert_id: int,
+    by: Person,
+    note: str | None,
+    now: datetime,
+) -> Resolution | None:
+    """Close an alert with an optional note and tell the other coordinators; None if closed."""
+    alert = await session.get(Alert, alert_id, with_for_update=True)
+    if alert is None or alert.state == AlertState.RESOLVED:
+        return None
+    if alert.state == AlertState.OPEN:
+        # Resolving implies someone looked: the alert stops repeating as acknowledged would.
+        alert.acknowledged_at = now
+        alert.acknowledged_by_id = by.id
+    alert.state = AlertState.RESOLVED
+    alert.resolved_at = now
+    alert.resolved_by_id = by.id
+    alert.resolution_note = note
+    add_audit(
+        session,
+        at=now,
+        action="alert:resolve",
+        actor_telegram_id=by.telegram_user_id,
+        subject_person_id=alert.patient_id,
+        details={"alert": alert.id, "with_note": note is not None},
+    )
+    patient = await session.get(Person, alert.patient_id)
+    others = [
+        r for r in await coordinators(session, rt.settings.coordinator_ids)
+        if r.chat_id != by.chat_id
+    ]
+    await enqueue(
+        session,
+        [
+            about_patient(
+                alert.patient_id,
+                chat_id=r.chat_id,
+                recipient_id=r.person_id,
+                unique_key=f"resolved:{alert.id}:{r.chat_id}",
+                text=rt.renderer.text(
+                    r.language,
+                    "coordinator.alerts.resolved_notice",
+                    alert_id=alert.id,
+                    patient_name=(patient.display_name if patient else None) or "—",
+                    by=by.display_name or "—",
+                ),
+                now=now,
+            )
+            for r in others
+        ],
+        now,
+    )
+    log.info("alert resolved alert=%d by=%d", alert.id, by.telegram_user_id)
+    return Resolution(alert, patient)
