@@ -154,7 +154,7 @@ def test_a_bad_day_is_refused_by_key(typed: str) -> None:
 
 
 def test_the_cli_acts_without_a_telegram_id() -> None:
-    assert CLI_ACTOR == Actor(via="cli")
+    assert Actor(via="cli") == CLI_ACTOR
     assert CLI_ACTOR.telegram_id is None
 
 

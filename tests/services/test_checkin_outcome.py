@@ -223,7 +223,8 @@ async def test_the_alert_is_queued_in_the_callers_transaction(world: World, rt: 
         """Raised to roll the handler's transaction back after finish() returned."""
 
     now = rt.clock.now()
-    with pytest.raises(Abandon):
+
+    async def finish_then_abandon() -> None:
         async with rt.sessions.begin() as session:
             ada = await find_person(session, ADA_TG)
             assert ada is not None
@@ -239,7 +240,16 @@ async def test_the_alert_is_queued_in_the_callers_transaction(world: World, rt: 
             await session.flush()
             checkin.answers = {"now": 8, "step": "note", "flags": [], **SEVERE}
             await finish(rt, session, checkin, now)
+            # Inside the transaction the alert and its copies are there...
+            queued = await session.scalars(
+                select(OutboxDelivery).where(OutboxDelivery.kind == "alert")
+            )
+            assert len(queued.all()) == 3
             raise Abandon
+
+    with pytest.raises(Abandon):
+        await finish_then_abandon()
+    # ...and they go with it when the handler's transaction fails.
     async with world.sessions() as session:
         assert await session.scalar(select(Alert).where(Alert.created_at == now)) is None
         assert (
