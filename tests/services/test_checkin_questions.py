@@ -123,7 +123,7 @@ async def test_each_pain_command_is_its_own_prompt(rt: Runtime, world: World) ->
         return parsed.key
 
     first = key(checkin_questions.pain_prompt(rt, ada, now, 77))
-    assert first == f"{checkin_questions.PAIN_KEY_PREFIX}{ada.id}:{int(now.timestamp())}:77"
+    assert first == f"pain:{ada.id}:{int(now.timestamp())}:77"
     # Two /pain within the same second differ by their message id; later ones by the time.
     assert key(checkin_questions.pain_prompt(rt, ada, now, 78)) != first
     assert key(checkin_questions.pain_prompt(rt, ada, now + timedelta(seconds=1), 77)) != first

@@ -80,12 +80,6 @@ async def test_history_keeps_to_its_window_and_to_finished_answers(world: World)
 # --- prompts ------------------------------------------------------------------------------------
 
 
-def test_a_snoozed_copy_belongs_to_its_prompt() -> None:
-    assert checkin_records.base_key("s12@1774605600~1") == "s12@1774605600"
-    assert checkin_records.base_key("s12@1774605600") == "s12@1774605600"
-    assert checkin_records.base_key("pain:3:17:4") == "pain:3:17:4"
-
-
 async def test_by_prompt_finds_the_check_in_that_answered_it(world: World) -> None:
     async with world.sessions() as session:
         zoe = await _person(session, ZOE_TG)
@@ -121,9 +115,14 @@ async def test_an_answered_prompt_is_passed_over_and_its_snoozed_copy_with_it(
         found = await checkin_records.open_prompt(session, zoe, now, WINDOW)
     # Yesterday's prompt (sent exactly 24 h ago) and its snoozed copy are next.
     assert found is not None and found.sent_at == now - DAY
-    base = checkin_records.base_key(found.unique_key)
     async with world.sessions.begin() as session:
-        _answer(session, await _person(session, ZOE_TG), base, world)
+        zoe = await _person(session, ZOE_TG)
+        # Answer the prompt itself (the seed queued it before its snoozed copy).
+        original = min(
+            (p for p in await _zoe_prompts(session, zoe) if p.sent_at == now - DAY),
+            key=lambda p: p.id,
+        )
+        _answer(session, zoe, original.unique_key, world)
     async with world.sessions() as session:
         zoe = await _person(session, ZOE_TG)
         assert await checkin_records.open_prompt(session, zoe, now, WINDOW) is None
