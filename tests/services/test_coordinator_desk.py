@@ -145,9 +145,7 @@ async def test_broadcast_asks_whom_to_write_to(world: World, rt: Runtime) -> Non
     ]
 
 
-@pytest.mark.parametrize(
-    ("args", "first"), [([], 0), (["2"], 2), (["0"], 0), (["-1"], 0), (["two"], 0)]
-)
+@pytest.mark.parametrize(("args", "first"), [([], 0), (["1"], 0), (["2"], 2), (["3"], 4)])
 async def test_patients_reads_the_page_counting_from_one(
     world: World, rt: Runtime, monkeypatch: pytest.MonkeyPatch, args: list[str], first: int
 ) -> None:
