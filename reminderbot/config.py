@@ -17,6 +17,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 ENV_PREFIX = "REMINDERBOT_"
 _SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _BOT_TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+# An example number for the demo and for tests. The right number depends on the country (112 in
+# the EU, 120 for an ambulance in mainland China), so `run` and `deliver` refuse to start until
+# the deployment sets its own (Settings.require_emergency_number; docs/clinical-reference.md §2).
+EXAMPLE_EMERGENCY_NUMBER = "112"
+EMERGENCY_NUMBER_SETTING = f"{ENV_PREFIX}EMERGENCY_NUMBER"
 
 
 class SettingsError(Exception):
@@ -49,7 +54,7 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     coordinator_ids: Annotated[tuple[int, ...], NoDecode] = ()
     default_timezone: str = "UTC"
-    emergency_number: str = "112"
+    emergency_number: str = EXAMPLE_EMERGENCY_NUMBER
     # Unset: "your care team" in each reader's language (common.default.care_team_contact).
     care_team_contact: str | None = None
     webhook_url: str = ""
@@ -176,6 +181,21 @@ class Settings(BaseSettings):
                 "environment or in .env (or try `reminderbot demo`, which needs none)."
             )
         return self.telegram_bot_token.get_secret_value()
+
+    @property
+    def emergency_number_is_set(self) -> bool:
+        """Whether the deployment set its emergency number (environment, .env or in code)."""
+        return "emergency_number" in self.model_fields_set
+
+    def require_emergency_number(self) -> str:
+        """Return the emergency number, or raise SettingsError when only the example is there."""
+        if not self.emergency_number_is_set:
+            raise SettingsError(
+                f"{EMERGENCY_NUMBER_SETTING}: not set. Set it to your country's emergency "
+                "number (112 EU, 999 UK, 911 US, 120 mainland China); every emergency message "
+                "shows it."
+            )
+        return self.emergency_number
 
     def check_webhook(self) -> None:
         """Raise SettingsError when webhook mode is configured without its secret token."""

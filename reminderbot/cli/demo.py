@@ -11,7 +11,7 @@ from pathlib import Path
 from reminderbot.bootstrap import open_runtime
 from reminderbot.care.escalation import screen_for
 from reminderbot.cli.jobs import Delivery
-from reminderbot.config import Settings, SettingsError
+from reminderbot.config import EMERGENCY_NUMBER_SETTING, Settings, SettingsError
 from reminderbot.content import Catalog
 from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.pacing import Limits
@@ -91,7 +91,10 @@ def script(rt: Runtime, locale: str, name: str) -> list[Step]:
         Step("tap", no, "checkin.ask_note"),
         Step("tap", t(locale, "checkin.skip_button"), "checkin.thanks"),
         Step(
-            "send", "/pain", "delivery.checkin.prompt", heading="A bad day: pain 8 and a red flag"
+            "send",
+            "/pain",
+            "delivery.checkin.prompt",
+            heading=f"A bad day: pain 8 and a red flag ({number_note(rt.settings)})",
         ),
         Step("tap", "8", "checkin.ask_worst"),
         Step("tap", "9", "checkin.ask_sleep"),
@@ -108,6 +111,16 @@ def script(rt: Runtime, locale: str, name: str) -> list[Step]:
             actor=COORDINATOR,
         ),
     ]
+
+
+def number_note(settings: Settings) -> str:
+    """Say which emergency number the transcript shows, and that the default is an example."""
+    if settings.emergency_number_is_set:
+        return f"emergency number {settings.emergency_number}, from {EMERGENCY_NUMBER_SETTING}"
+    return (
+        f"emergency number {settings.emergency_number} is an example; `reminderbot run` needs "
+        f"{EMERGENCY_NUMBER_SETTING} set to your country's number"
+    )
 
 
 _CUT = "\x00"
@@ -210,7 +223,8 @@ async def run_demo(settings: Settings, locale: str, write: Callable[[str], objec
                 }
                 write(
                     "reminderbot demo — the real bot talking to a local Telegram emulator "
-                    f"({sandbox.api_root}), database {folder}/demo.sqlite3"
+                    f"({sandbox.api_root}), database {folder}/demo.sqlite3; "
+                    f"{number_note(demo_settings)}"
                 )
                 async with (
                     HttpSender(sandbox.api_root, DEMO_TOKEN) as sender,

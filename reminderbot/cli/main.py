@@ -47,6 +47,7 @@ def run() -> None:
         settings = _settings()
         settings.token()
         settings.check_webhook()
+        settings.require_emergency_number()
         configure_logging(settings.log_level)
         asyncio.run(serve(settings))
 
@@ -59,6 +60,7 @@ def deliver() -> None:
     with friendly_failures():
         settings = _settings()
         settings.token()
+        settings.require_emergency_number()
         configure_logging(settings.log_level)
         asyncio.run(deliver_only(settings))
 

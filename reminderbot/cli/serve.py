@@ -40,6 +40,7 @@ async def serve(settings: Settings) -> None:
     """Run the bot until a stop signal arrives, then finish the update in hand and exit."""
     token = settings.token()
     settings.check_webhook()
+    settings.require_emergency_number()
     _keep_secrets_out_of_logs(settings)
     async with open_runtime(settings) as rt:
         await check_bot_api(token, settings.telegram_api_url)
@@ -78,6 +79,8 @@ async def serve(settings: Settings) -> None:
 async def deliver_only(settings: Settings) -> None:
     """Run only the tick and the dispatcher (an extra delivery worker; no updates handled)."""
     token = settings.token()
+    # The worker renders scheduled texts, emergency advice among them, with this number.
+    settings.require_emergency_number()
     _keep_secrets_out_of_logs(settings)
     async with open_runtime(settings) as rt:
         await check_bot_api(token, settings.telegram_api_url)

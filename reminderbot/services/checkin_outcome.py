@@ -7,7 +7,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reminderbot.care.escalation import Answers, assess, is_worsened
+from reminderbot.care.escalation import (
+    EMERGENCY_TIER,
+    WORSENING_ADVICE_KEY,
+    Answers,
+    Assessment,
+    EscalationRules,
+    assess,
+    is_worsened,
+    tier_advice_key,
+)
 from reminderbot.runtime import Runtime
 from reminderbot.services import alerts, copies
 from reminderbot.services.checkin_records import parties, past_checkins, schedule_followup
@@ -15,6 +24,34 @@ from reminderbot.services.replies import Reply
 from reminderbot.store.models import CheckIn
 
 log = logging.getLogger(__name__)
+
+# The advice that suggests a scan (a repeat bone scan) to find out why pain is worse.
+BONE_SCAN_ADVICE_KEYS = frozenset({WORSENING_ADVICE_KEY})
+# The one emergency sign whose first call is the 24-hour oncology line, not the emergency number.
+FEVER_ON_CHEMOTHERAPY = "fever_chemo"
+
+
+def patient_advice(assessment: Assessment, rules: EscalationRules) -> tuple[str, ...]:
+    """The advice keys to send, in order: the assessment's, minus what an emergency rules out."""
+    keys = list(assessment.advice_keys)
+    if assessment.tier < EMERGENCY_TIER:
+        return tuple(keys)
+    # docs/clinical-reference.md §2: suspected spinal cord compression needs an MRI of the whole
+    # spine within 24 hours, not a bone scan, and the other emergencies are investigated by the
+    # emergency team; so no bone-scan advice follows an emergency instruction.
+    keys = [key for key in keys if key not in BONE_SCAN_ADVICE_KEYS]
+    emergency_signs = {
+        flag.id
+        for flag in rules.red_flags
+        if flag.tier >= EMERGENCY_TIER and f"red_flag:{flag.id}" in assessment.reasons
+    }
+    if emergency_signs == {FEVER_ON_CHEMOTHERAPY}:
+        # docs/clinical-reference.md §2 [19] (NICE CG151, UKONS triage): fever on chemotherapy
+        # calls the 24-hour oncology line first. The general emergency text ("Call the emergency
+        # number now") would contradict the fever advice just sent, so it is left out unless
+        # another emergency sign needs it too.
+        keys = [key for key in keys if key != tier_advice_key(EMERGENCY_TIER)]
+    return tuple(keys)
 
 
 async def finish(
@@ -53,14 +90,16 @@ async def finish(
     checkin.tier = assessment.tier
     asker.awaiting = None
     locale = asker.language
-    replies = [Reply(rt.text(locale, key)) for key in assessment.advice_keys]
+    advice_keys = patient_advice(assessment, rules)
+    # patient_advice only leaves keys out, so a tier-3 emergency instruction stays first.
+    replies = [Reply(rt.text(locale, key)) for key in advice_keys]
     if assessment.tier >= 1:
         trend = [h.score for h in history if h.at >= now - timedelta(days=7)]
         cause = alerts.PainCause(
             checkin=checkin,
             assessment=assessment,
             trend=[*trend, int(checkin.score or 0)],
-            told_keys=assessment.advice_keys,
+            told_keys=advice_keys,
             caregiver_name=(asker.display_name or "—") if proxy else None,
         )
         await alerts.raise_alert(session, rt, patient=person, cause=cause, now=now)
@@ -69,7 +108,7 @@ async def finish(
         session,
         patient=person,
         checkin=checkin,
-        advice_keys=assessment.advice_keys,
+        advice_keys=advice_keys,
         reporter=asker if proxy else None,
         now=now,
     )

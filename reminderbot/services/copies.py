@@ -7,12 +7,25 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reminderbot.care.escalation import EscalationRules, screen_for
 from reminderbot.delivery import outbox_keys
 from reminderbot.delivery.kinds import MessageKind
 from reminderbot.delivery.outbox import Message, about_patient, enqueue
 from reminderbot.runtime import Runtime
 from reminderbot.store.audience import caregivers
-from reminderbot.store.models import CheckIn, Person
+from reminderbot.store.models import CheckIn, PatientProfile, Person
+
+# The caregiver's copy of a calm check-in, by whether the warning-sign questions were asked.
+COPY_SCREENED = "caregiver.copy.checkin_screened"
+COPY_NOT_SCREENED = "caregiver.copy.checkin"
+
+
+def screen_was_asked(checkin: CheckIn, tags: frozenset[str], rules: EscalationRules) -> bool:
+    """Whether every warning-sign question that applies to the patient was part of the check-in."""
+    due = {flag.id for flag in screen_for(tags, rules)}
+    steps = checkin.answers.get("plan") or []
+    asked = {step.removeprefix("flag:") for step in steps if step.startswith("flag:")}
+    return bool(due) and due <= asked
 
 
 async def after_checkin(
@@ -34,12 +47,20 @@ async def after_checkin(
     score = int(checkin.score or 0)
     messages: list[Message] = []
     if not checkin.tier:
+        # docs/clinical-reference.md §2: "no warning sign" is only true of the signs asked about.
+        # A calm check-in reaches here after every step of its plan (a Yes raises the tier), so
+        # the plan's warning-sign questions were all answered No; a low, usual score may have
+        # asked only one of them, or none.
+        profile = await session.get(PatientProfile, patient.id)
+        tags = frozenset(profile.tags or ()) if profile is not None else frozenset()
+        screened = screen_was_asked(checkin, tags, rt.escalation)
+        copy_key = COPY_SCREENED if screened else COPY_NOT_SCREENED
         for recipient in await caregivers(session, patient.id, copies_only=True):
             if reporter is not None and recipient.person_id == reporter.id:
                 continue
             text = rt.text(
                 recipient.language,
-                "caregiver.copy.checkin",
+                copy_key,
                 patient_name=patient.display_name or "—",
                 score=score,
             )

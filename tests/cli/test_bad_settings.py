@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import VALID_TOKEN, run_cli
+from tests.cli.helpers import EMERGENCY_NUMBER, VALID_TOKEN, run_cli
 
 
 @pytest.mark.parametrize(
@@ -40,12 +40,20 @@ from tests.cli.helpers import VALID_TOKEN, run_cli
             "not set",
         ),
         (
-            {"TELEGRAM_BOT_TOKEN": VALID_TOKEN, "REMINDERBOT_DATABASE_URL": "mysql://x@y/z"},
+            {
+                "TELEGRAM_BOT_TOKEN": VALID_TOKEN,
+                "REMINDERBOT_DATABASE_URL": "mysql://x@y/z",
+                **EMERGENCY_NUMBER,
+            },
             "REMINDERBOT_DATABASE_URL",
             "not supported",
         ),
         (
-            {"TELEGRAM_BOT_TOKEN": VALID_TOKEN, "REMINDERBOT_DATABASE_URL": "not a url"},
+            {
+                "TELEGRAM_BOT_TOKEN": VALID_TOKEN,
+                "REMINDERBOT_DATABASE_URL": "not a url",
+                **EMERGENCY_NUMBER,
+            },
             "REMINDERBOT_DATABASE_URL",
             "is not a database URL",
         ),
@@ -53,6 +61,7 @@ from tests.cli.helpers import VALID_TOKEN, run_cli
             {
                 "TELEGRAM_BOT_TOKEN": VALID_TOKEN,
                 "REMINDERBOT_DATABASE_URL": "sqlite:////proc/reminderbot/bot.sqlite3",
+                **EMERGENCY_NUMBER,
             },
             "REMINDERBOT_DATABASE_URL",
             "cannot create the folder",
@@ -61,6 +70,7 @@ from tests.cli.helpers import VALID_TOKEN, run_cli
             {
                 "TELEGRAM_BOT_TOKEN": VALID_TOKEN,
                 "REMINDERBOT_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/none",
+                **EMERGENCY_NUMBER,
             },
             "REMINDERBOT_DATABASE_URL",
             "cannot use postgresql+psycopg://postgres@127.0.0.1:1/none",
@@ -85,6 +95,7 @@ def test_password_is_not_printed(tmp_path: Path) -> None:
         "run",
         TELEGRAM_BOT_TOKEN=VALID_TOKEN,
         REMINDERBOT_DATABASE_URL="postgresql+psycopg://nurse:s3cret-pw@127.0.0.1:1/none",
+        **EMERGENCY_NUMBER,
     )
     assert result.returncode == 2
     assert "s3cret-pw" not in result.stderr

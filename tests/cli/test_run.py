@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from reminderbot.sandbox import BotApiSandbox
-from tests.cli.helpers import VALID_TOKEN, cli_process
+from tests.cli.helpers import EMERGENCY_NUMBER, VALID_TOKEN, cli_process
 
 SECRET = "webhook-secret_123"
 PRIVATE_TEXT = "my back hurts terribly tonight"
@@ -33,6 +33,7 @@ def bot_process(
         TELEGRAM_BOT_TOKEN=VALID_TOKEN,
         REMINDERBOT_TELEGRAM_API_URL=sandbox.api_root,
         REMINDERBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        **EMERGENCY_NUMBER,
         **settings,
     )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reminderbot.sandbox import BotApiSandbox
-from tests.cli.helpers import VALID_TOKEN, cli_process
+from tests.cli.helpers import EMERGENCY_NUMBER, VALID_TOKEN, cli_process
 
 # Shaped like a token, so only the server can tell it is wrong.
 REJECTED_TOKEN = "123456:REJECTED-token-distinctive-7f3a9c"
@@ -52,6 +52,7 @@ async def test_rejected_token_is_one_line_without_the_token(tmp_path: Path, comm
             TELEGRAM_BOT_TOKEN=REJECTED_TOKEN,
             REMINDERBOT_TELEGRAM_API_URL=sandbox.api_root,
             REMINDERBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+            **EMERGENCY_NUMBER,
         )
     line = _assert_one_line(code, stdout, stderr, "TELEGRAM_BOT_TOKEN", REJECTED_TOKEN)
     assert "rejected the token" in line
@@ -67,6 +68,7 @@ async def test_rejected_token_stays_out_of_debug_logs(tmp_path: Path) -> None:
             TELEGRAM_BOT_TOKEN=REJECTED_TOKEN,
             REMINDERBOT_TELEGRAM_API_URL=sandbox.api_root,
             REMINDERBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+            **EMERGENCY_NUMBER,
             REMINDERBOT_LOG_LEVEL="DEBUG",
         )
     assert code == 2, stderr
@@ -84,6 +86,7 @@ async def test_unreachable_bot_api_is_one_line(tmp_path: Path, command: str) -> 
         TELEGRAM_BOT_TOKEN=VALID_TOKEN,
         REMINDERBOT_TELEGRAM_API_URL=api,
         REMINDERBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        **EMERGENCY_NUMBER,
     )
     line = _assert_one_line(code, stdout, stderr, "REMINDERBOT_TELEGRAM_API_URL", VALID_TOKEN)
     assert f"cannot reach the Bot API at {api}" in line
@@ -98,6 +101,7 @@ async def test_unreachable_database_is_one_line(tmp_path: Path, command: str) ->
             TELEGRAM_BOT_TOKEN=VALID_TOKEN,
             REMINDERBOT_TELEGRAM_API_URL=sandbox.api_root,
             REMINDERBOT_DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/x",
+            **EMERGENCY_NUMBER,
         )
     line = _assert_one_line(code, stdout, stderr, "REMINDERBOT_DATABASE_URL", VALID_TOKEN)
     assert "cannot use postgresql+psycopg://postgres@127.0.0.1:" in line
@@ -118,6 +122,7 @@ async def test_webhook_port_in_use_is_one_line(tmp_path: Path) -> None:
                 REMINDERBOT_WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
                 REMINDERBOT_WEBHOOK_PORT=str(port),
                 REMINDERBOT_WEBHOOK_SECRET_TOKEN="s3cret",
+                **EMERGENCY_NUMBER,
             )
         assert sandbox.webhook_url is None  # nothing was registered with Telegram
     line = _assert_one_line(code, stdout, stderr, "REMINDERBOT_WEBHOOK_PORT", VALID_TOKEN)

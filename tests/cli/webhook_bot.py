@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reminderbot.sandbox import BotApiSandbox
-from tests.cli.helpers import VALID_TOKEN, cli_process
+from tests.cli.helpers import EMERGENCY_NUMBER, VALID_TOKEN, cli_process
 
 SECRET = "webhook-secret_123"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -70,6 +70,7 @@ async def webhook_bot(tmp_path: Path, **settings: str) -> AsyncIterator[WebhookB
             REMINDERBOT_WEBHOOK_LISTEN="127.0.0.1",
             REMINDERBOT_WEBHOOK_PORT=str(port),
             REMINDERBOT_WEBHOOK_SECRET_TOKEN=SECRET,
+            **EMERGENCY_NUMBER,
             **settings,
         ) as process,
     ):

@@ -19,7 +19,7 @@ from reminderbot.store.bulk_seed import SeedSchedule, seed_patients
 from reminderbot.store.database import create_engine, session_factory
 from reminderbot.store.migrations import upgrade
 from reminderbot.store.models import DeliveryState, OutboxDelivery
-from tests.cli.helpers import VALID_TOKEN, cli_process
+from tests.cli.helpers import EMERGENCY_NUMBER, VALID_TOKEN, cli_process
 
 PATIENTS = 400
 ALERTS = 40
@@ -43,6 +43,7 @@ def worker(
         REMINDERBOT_TICK_SECONDS="0.5",
         REMINDERBOT_WORKER_ID=name,
         REMINDERBOT_AUTO_MIGRATE="false",
+        **EMERGENCY_NUMBER,
     )
 
 

@@ -268,9 +268,10 @@ async def test_an_emergency_answer_is_advised_first_with_the_emergency_number(
     first, *rest = _texts(done.replies)
     assert first == rt.text("en", "advice.red_flag.mscc")
     assert f"Call {EMERGENCY} now" in first
+    # No bone-scan advice (advice.worsening) after an emergency: suspected cord compression
+    # needs a whole-spine MRI within 24 hours (docs/clinical-reference.md §2).
     assert rest == [
         rt.text("en", "advice.tier.t3"),
-        rt.text("en", "advice.worsening"),
         rt.text("en", "checkin.thanks"),
     ]
     checkin = await _checkin(world, done.checkin_id)
