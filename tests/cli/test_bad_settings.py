@@ -107,3 +107,33 @@ def test_settings_read_from_dotenv_file(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "run", TELEGRAM_BOT_TOKEN=VALID_TOKEN)
     assert result.returncode == 2
     assert "REMINDERBOT_DEFAULT_TIMEZONE: 'Nowhere/Land'" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "deliver"])
+def test_run_and_deliver_refuse_to_start_without_an_emergency_number(
+    tmp_path: Path, command: str
+) -> None:
+    database = tmp_path / "bot.sqlite3"
+    result = run_cli(
+        tmp_path,
+        command,
+        TELEGRAM_BOT_TOKEN=VALID_TOKEN,
+        REMINDERBOT_DATABASE_URL=f"sqlite:///{database}",
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("reminderbot: REMINDERBOT_EMERGENCY_NUMBER: not set. Set it to")
+    assert "120 mainland China" in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not database.exists(), "refused before opening the database"
+
+
+def test_an_emergency_number_from_dotenv_counts_as_set(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("REMINDERBOT_EMERGENCY_NUMBER=120\n", encoding="utf-8")
+    result = run_cli(
+        tmp_path, "run", TELEGRAM_BOT_TOKEN=VALID_TOKEN, REMINDERBOT_DATABASE_URL="mysql://x@y/z"
+    )
+    # Past the emergency number, start-up stops at the next problem: the database URL.
+    assert result.returncode == 2
+    assert result.stderr.startswith("reminderbot: REMINDERBOT_DATABASE_URL: "), result.stderr

@@ -82,6 +82,9 @@ def test_demo_prints_onboarding_transcript(tmp_path: Path) -> None:
     assert all(p >= 0 for p in positions), list(zip(steps, positions, strict=True))
     assert positions == sorted(positions)
     assert not list(tmp_path.glob("xdg/reminderbot/*.sqlite3")), "the demo must not touch real data"
+    # Without REMINDERBOT_EMERGENCY_NUMBER the demo shows an example number, and says so.
+    assert "emergency number 112 is an example" in out
+    assert "Call 112 now" in out
 
 
 def test_demo_refuses_an_unknown_locale(tmp_path: Path) -> None:

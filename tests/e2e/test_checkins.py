@@ -211,6 +211,34 @@ async def test_leg_weakness_is_an_emergency_until_acknowledged(harness: Harness)
     assert not [m for m in nurse.unread if m.text.startswith("⏰")]
 
 
+async def test_an_emergency_on_a_worse_day_gets_no_bone_scan_advice(harness: Harness) -> None:
+    # docs/clinical-reference.md §2: suspected cord compression needs a whole-spine MRI within
+    # 24 hours; a worse-than-usual score alone would bring the bone-scan advice.
+    ada, _, _, patient_id = await _setup(harness)
+    await _history(harness, patient_id, [3, 3, 3])
+    ada.mark_read()
+    await harness.say(ada, "/pain")
+    await harness.tap(ada, "8")
+    mscc_question = harness.t("checkin.red_flag.mscc")
+    while True:
+        await ada.wait_for(lambda u: bool(u.last_message and u.last_message.buttons), timeout=10)
+        assert ada.last_message is not None
+        if ada.last_message.text == mscc_question:
+            break
+        labels = [label for row in ada.last_message.buttons for label in row]
+        await harness.tap(ada, "8" if "10" in labels else "No")
+    ada.mark_read()
+    await ada.tap("Yes")
+    thanks = harness.t("checkin.thanks")
+    await ada.wait_for(lambda u: any(m.text == thanks for m in u.unread), timeout=10)
+    texts = [m.text for m in ada.unread]
+    assert texts[0] == harness.t("advice.red_flag.mscc") and EMERGENCY in texts[0]
+    assert harness.t("advice.tier.t3") in texts
+    assert not [text for text in texts if "bone scan" in text], texts
+    (alert,) = await _alerts(harness)
+    assert alert.tier == 3 and "worsened" in alert.reasons
+
+
 async def test_free_text_scores_and_retry(harness: Harness) -> None:
     ada, _, _, _ = await _setup(harness)
     first = await harness.say(ada, "seven")
