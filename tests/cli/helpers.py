@@ -12,7 +12,8 @@ from pathlib import Path
 
 VALID_TOKEN = "123456:TEST-token-for-the-sandbox-000000"
 # `run` and `deliver` refuse to start without an emergency number set explicitly.
-EMERGENCY_NUMBER = {"REMINDERBOT_EMERGENCY_NUMBER": "999"}
+EMERGENCY = "999"
+EMERGENCY_NUMBER = {"REMINDERBOT_EMERGENCY_NUMBER": EMERGENCY}
 
 
 def clean_env(tmp_path: Path, **settings: str) -> dict[str, str]:

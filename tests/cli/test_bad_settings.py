@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import EMERGENCY_NUMBER, VALID_TOKEN, run_cli
+from tests.cli.helpers import EMERGENCY, EMERGENCY_NUMBER, VALID_TOKEN, run_cli
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,7 @@ def test_password_is_not_printed(tmp_path: Path) -> None:
         "run",
         TELEGRAM_BOT_TOKEN=VALID_TOKEN,
         REMINDERBOT_DATABASE_URL="postgresql+psycopg://nurse:s3cret-pw@127.0.0.1:1/none",
-        **EMERGENCY_NUMBER,
+        REMINDERBOT_EMERGENCY_NUMBER=EMERGENCY,
     )
     assert result.returncode == 2
     assert "s3cret-pw" not in result.stderr
