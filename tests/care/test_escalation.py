@@ -39,9 +39,7 @@ def daily(*scores: int, worsened: tuple[bool, ...] = ()) -> tuple[PastCheckIn, .
 
 def alerted(*scores: int, tiers: tuple[int, ...]) -> tuple[PastCheckIn, ...]:
     """Like daily(), with the tier each check-in gave (none worsened)."""
-    return tuple(
-        replace(past, tier=tier) for past, tier in zip(daily(*scores), tiers, strict=True)
-    )
+    return tuple(replace(past, tier=tier) for past, tier in zip(daily(*scores), tiers, strict=True))
 
 
 STEADY_2 = daily(2, 2, 2, 2, 2, 2, 2)
