@@ -70,6 +70,13 @@ class DispatchStats:
     rate_limited: int = 0
     given_up_unknown: int = 0
     latencies: list[float] = field(default_factory=list)
+    # For the ops endpoint: seconds every send was held by 429s, and the loop's finished
+    # cycles (their total time and the monotonic instant of the last one: a stalled loop
+    # stops counting).
+    paused_seconds: float = 0.0
+    cycles: int = 0
+    cycle_seconds: float = 0.0
+    last_cycle_at: float | None = None
 
 
 @dataclass
@@ -135,11 +142,16 @@ class Dispatcher:
         """Dispatch until `stop` is set; then finish sends in flight and hand back the rest."""
         try:
             while not stop.is_set():
+                started = self._mono()
                 try:
                     wait = await self.cycle()
                 except Exception:  # one bad cycle must not end delivery
                     log.exception("dispatch cycle failed; retrying")
                     wait = self.settings.idle_poll
+                else:
+                    self.stats.last_cycle_at = self._mono()
+                    self.stats.cycles += 1
+                    self.stats.cycle_seconds += self.stats.last_cycle_at - started
                 if wait > 0:
                     await self._sleep(wait, stop)
         finally:
@@ -347,7 +359,11 @@ class Dispatcher:
             self.pacer.answered(row.chat_id)
             failure = classify(exc)
             if failure.outcome is Outcome.RATE_LIMITED and failure.retry_after:
+                before = self.pacer.paused_until
                 self.pacer.pause(failure.retry_after.total_seconds())
+                # Only what this 429 added to a pause already running.
+                added = self.pacer.paused_until - before
+                self.stats.paused_seconds += min(added, failure.retry_after.total_seconds())
             self._results.append(_Result(row, failure=failure))
         else:
             self.pacer.answered(row.chat_id)

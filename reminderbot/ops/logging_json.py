@@ -1,0 +1,81 @@
+"""REMINDERBOT_LOG_FORMAT=json: one JSON object per line, with the event and its ids as fields.
+
+The project's log lines already read `what happened key=value key=value`, with ids only; this
+formatter splits such a line into `event` and one field per pair, so a log pipeline can filter
+on `delivery` or `recipient` without parsing text. Exceptions keep their type, the driver's
+first line and the stack's frames (file, line, function), not SQLAlchemy's statement and
+parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import traceback
+from datetime import UTC, datetime
+from typing import Any
+
+_PAIR = re.compile(r"(?<!\S)([A-Za-z_][A-Za-z0-9_]*)=(\S+)")
+# LogRecord attributes that are not `extra=` fields.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+def _value(raw: str) -> Any:
+    """An integer or a float when the text is one; else the text."""
+    for kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            continue
+    return raw
+
+
+def split_event(message: str) -> tuple[str, dict[str, Any]]:
+    """Split `what happened key=value …` into the event and its fields.
+
+    Words between the pairs (rare: `mode=webhook on 127.0.0.1:8443`) go to `detail`.
+    """
+    fields: dict[str, Any] = {key: _value(value) for key, value in _PAIR.findall(message)}
+    first = _PAIR.search(message)
+    event = (message[: first.start()] if first else message).strip().rstrip(";,:")
+    if first:
+        rest = " ".join(_PAIR.sub(" ", message[first.start() :]).split())
+        if rest:
+            fields.setdefault("detail", rest)
+    return event, fields
+
+
+def _frames(exc: BaseException) -> list[str]:
+    return [f"{f.filename}:{f.lineno} {f.name}" for f in traceback.extract_tb(exc.__traceback__)]
+
+
+def _first_line(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None) or exc
+    lines = str(original).strip().splitlines()
+    return lines[0][:300] if lines else ""
+
+
+class JsonFormatter(logging.Formatter):
+    """Formats each record as one JSON object on one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Render the record: time (UTC, ISO 8601), level, logger, event, then its fields."""
+        event, fields = split_event(record.getMessage())
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "event": event,
+        }
+        for key, value in fields.items():
+            entry.setdefault(key, value)
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                entry.setdefault(key, value)
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            entry["exception"] = type(exc).__name__
+            entry["error"] = _first_line(exc)
+            entry["stack"] = _frames(exc)
+        return json.dumps(entry, ensure_ascii=False, default=str)
