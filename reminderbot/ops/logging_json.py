@@ -22,7 +22,9 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskN
 
 
 def _value(raw: str) -> Any:
-    """An integer or a float when the text is one; else the text."""
+    """An integer, a float or a truth value when the text is one; else the text."""
+    if raw in ("True", "False"):
+        return raw == "True"
     for kind in (int, float):
         try:
             return kind(raw)
