@@ -42,7 +42,7 @@ async def _counts(db_url: str) -> tuple[dict[str, int], int]:
     return counts, int(sent or 0)
 
 
-async def _cli(tmp_path: Path, db_url: str, *args: str) -> tuple[int, str, str]:
+async def _cli(tmp_path: Path, db_url: str, *args: str, **settings: str) -> tuple[int, str, str]:
     """Run the real command without blocking the event loop (the emulator lives in it)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -50,7 +50,7 @@ async def _cli(tmp_path: Path, db_url: str, *args: str) -> tuple[int, str, str]:
         "reminderbot",
         *args,
         cwd=tmp_path,
-        env=clean_env(tmp_path, REMINDERBOT_DATABASE_URL=db_url),
+        env=clean_env(tmp_path, REMINDERBOT_DATABASE_URL=db_url, **settings),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
