@@ -49,11 +49,13 @@ def _settings() -> Settings:
 def run() -> None:
     """Run the bot: polling by default, webhook when REMINDERBOT_WEBHOOK_URL is set."""
     from reminderbot.cli.serve import serve
+    from reminderbot.ops.server import check_ops_port
 
     with friendly_failures():
         settings = _settings()
         settings.token()
         settings.check_webhook()
+        check_ops_port(settings)
         configure_logging(settings.log_level, settings.log_format)
         asyncio.run(serve(settings))
 
@@ -62,10 +64,12 @@ def run() -> None:
 def deliver() -> None:
     """Run an extra delivery worker: schedules and sending only, no updates (PostgreSQL)."""
     from reminderbot.cli.serve import deliver_only
+    from reminderbot.ops.server import check_ops_port
 
     with friendly_failures():
         settings = _settings()
         settings.token()
+        check_ops_port(settings)
         configure_logging(settings.log_level, settings.log_format)
         asyncio.run(deliver_only(settings))
 

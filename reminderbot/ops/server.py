@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,7 +17,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from reminderbot.config import ENV_PREFIX, SettingsError
+from reminderbot.config import ENV_PREFIX, Settings, SettingsError
 from reminderbot.delivery.dispatcher import Dispatcher
 from reminderbot.ops import metrics
 from reminderbot.ops.facts import read_facts
@@ -83,10 +84,7 @@ class OpsServer:
             await site.start()
         except OSError as exc:
             await self.stop()
-            raise SettingsError(
-                f"{ENV_PREFIX}OPS_PORT: cannot listen on {self.listen}:{self.port} "
-                f"({exc.strerror or exc}); choose a free port"
-            ) from None
+            raise _port_error(self.listen, self.port, exc) from None
         self._heartbeat = asyncio.create_task(self._beat(), name="ops-heartbeat")
         log.info("ops endpoint listening on %s:%d", self.listen, self.port)
 
@@ -156,6 +154,29 @@ class OpsServer:
             log.warning("Bot API heartbeat failed error=%s", type(exc).__name__)
             return False
         return response.status < 500 and isinstance(body, dict) and "ok" in body
+
+
+def _port_error(listen: str, port: int, exc: OSError) -> SettingsError:
+    return SettingsError(
+        f"{ENV_PREFIX}OPS_PORT: cannot listen on {listen}:{port} "
+        f"({exc.strerror or exc}); choose a free port"
+    )
+
+
+def check_ops_port(settings: Settings) -> None:
+    """Raise SettingsError when the ops endpoint's port is taken, before anything starts."""
+    if settings.ops_port is None:
+        return
+    try:
+        for family, kind, proto, _, address in socket.getaddrinfo(
+            settings.ops_listen, settings.ops_port, type=socket.SOCK_STREAM
+        ):
+            with socket.socket(family, kind, proto) as probe:
+                # As aiohttp binds: a port in TIME_WAIT is free, one with a listener is not.
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind(address)
+    except OSError as exc:
+        raise _port_error(settings.ops_listen, settings.ops_port, exc) from None
 
 
 @asynccontextmanager

@@ -18,7 +18,7 @@ from reminderbot.sandbox import BotApiSandbox
 from reminderbot.store.bulk_seed import SeedSchedule, seed_patients
 from reminderbot.store.database import create_engine, session_factory
 from reminderbot.store.migrations import upgrade
-from tests.cli.helpers import VALID_TOKEN
+from tests.cli.helpers import VALID_TOKEN, cli_process
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.ops.helpers import (
     deliver_process,
@@ -173,4 +173,39 @@ async def test_readyz_is_503_while_the_database_is_blocked(tmp_path: Path, db_ur
                 assert value(page, "reminderbot_database_up") == 0
         body = await eventually(lambda: status_is(200), timeout=60, what="ready again")
         assert body["failing"] == {}
+        await _stop(process)
+
+
+async def test_run_serves_the_endpoint_and_a_taken_port_is_one_line(tmp_path: Path) -> None:
+    port = free_port()
+    db = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    async with (
+        BotApiSandbox(token=VALID_TOKEN, bot_username="reminder_test_bot") as sandbox,
+        cli_process(
+            tmp_path,
+            "run",
+            TELEGRAM_BOT_TOKEN=VALID_TOKEN,
+            REMINDERBOT_TELEGRAM_API_URL=sandbox.api_root,
+            REMINDERBOT_DATABASE_URL=db,
+            REMINDERBOT_OPS_PORT=str(port),
+        ) as process,
+        aiohttp.ClientSession() as http,
+    ):
+
+        async def is_ready() -> bool:
+            status, _ = await ready(http, port)
+            return status == 200
+
+        await eventually(is_ready, timeout=60, what="`run` ready")
+
+        async def ticked() -> bool:
+            return value(await scrape(http, port), "reminderbot_tick_seconds_count") >= 2
+
+        await eventually(ticked, timeout=30, what="ticks observed in `run`")
+        # A second process on the same port stops at once with one line, exit 2.
+        async with deliver_process(tmp_path, db, sandbox.api_root, port) as second:
+            _, stderr = await asyncio.wait_for(second.communicate(), timeout=60)
+        assert second.returncode == 2, stderr.decode()
+        line = stderr.decode().strip()
+        assert "\n" not in line and line.startswith("reminderbot: REMINDERBOT_OPS_PORT: cannot")
         await _stop(process)
