@@ -91,7 +91,8 @@ async def check_database(engine: AsyncEngine, timeout: float = QUERY_TIMEOUT) ->
             if conn.dialect.name == "sqlite":
                 # WAL lets reads pass a lock that stops every write; ask for the write lock,
                 # waiting no longer than the check may take.
-                await conn.exec_driver_sql(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+                # (Half the check's time, so the lock wait ends before the check is cut off.)
+                await conn.exec_driver_sql(f"PRAGMA busy_timeout={int(timeout * 500)}")
                 try:
                     await conn.exec_driver_sql("BEGIN IMMEDIATE")
                     await conn.exec_driver_sql("ROLLBACK")

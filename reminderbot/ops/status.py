@@ -8,11 +8,20 @@ from datetime import datetime
 from typing import Any
 
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.exc import SQLAlchemyError
 
 from reminderbot.config import ENV_PREFIX, Settings
 from reminderbot.ops import forecast
 from reminderbot.ops.facts import DatabaseFacts, bounded, read_facts
-from reminderbot.store.database import check_database, create_engine, safe_url
+from reminderbot.store.database import (
+    SETTING,
+    DatabaseError,
+    create_engine,
+    describe_failure,
+    parse_url,
+    safe_url,
+    sqlite_path,
+)
 from reminderbot.store.migrations import head_revision
 
 # The forecast reads every schedule due within a day: allowed longer than a scrape.
@@ -44,15 +53,20 @@ class StatusReport:
 async def collect(settings: Settings, now: datetime) -> StatusReport:
     """Read the facts, the revision and the next 24 hours' waves from the database."""
     url = settings.resolved_database_url
+    path = sqlite_path(parse_url(url))
+    if path is not None and not path.exists():
+        # Asking must not create an empty database file.
+        raise DatabaseError(f"{SETTING}: {path} does not exist; run `reminderbot db upgrade`")
     engine = create_engine(url)
     try:
-        await check_database(engine)
         async with bounded(engine, FORECAST_TIMEOUT) as conn:
             revision = await conn.run_sync(
                 lambda sync: MigrationContext.configure(sync).get_current_revision()
             )
             groups = await forecast.read_groups(conn, now) if revision else []
-        facts = await read_facts(engine, now) if revision else DatabaseFacts()
+        facts = await read_facts(engine, now, FORECAST_TIMEOUT) if revision else DatabaseFacts()
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        raise DatabaseError(describe_failure(url, exc)) from None
     finally:
         await engine.dispose()
     backlog: dict[str, int] = {}

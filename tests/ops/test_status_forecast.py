@@ -22,6 +22,7 @@ from reminderbot.sandbox import BotApiSandbox
 from reminderbot.store.bulk_seed import SeedSchedule, seed_patients
 from reminderbot.store.database import create_engine, session_factory
 from reminderbot.store.migrations import upgrade
+from tests.cli.helpers import run_cli
 from tests.e2e.conftest import TOKEN, e2e_settings
 from tests.ops.test_backup import _cli
 
@@ -166,3 +167,11 @@ async def test_status_on_20000_patients_matches_the_measured_rate(
         f"-> {measured_seconds:.0f}s"
     )
     assert abs(forecast_seconds - measured_seconds) <= 0.10 * measured_seconds
+
+
+def test_status_without_a_database_is_one_line_and_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "none.sqlite3"
+    result = run_cli(tmp_path, "status", REMINDERBOT_DATABASE_URL=f"sqlite:///{missing}")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "reminderbot db upgrade" in result.stderr
+    assert not missing.exists()
