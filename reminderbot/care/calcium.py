@@ -39,8 +39,14 @@ _GUESS_MMOL_L = (Decimal("1.0"), _UNIT_SWITCH)
 _GUESS_MG_DL = (_UNIT_SWITCH, Decimal(20))
 # With a stated unit a little more is accepted: both spans cover 1.0–5.0 mmol/L, the widest
 # range seen in living patients.
-_STATED = {"mmol/L": (Decimal("1.0"), Decimal("5.0")), "mg/dL": (Decimal("4.0"), Decimal(20))}
-_ALBUMIN = {"g/L": (Decimal(15), Decimal(60)), "g/dL": (Decimal("1.5"), Decimal("6.0"))}
+_STATED: dict[CalciumUnit, tuple[Decimal, Decimal]] = {
+    "mmol/L": (Decimal("1.0"), Decimal("5.0")),
+    "mg/dL": (Decimal("4.0"), Decimal(20)),
+}
+_ALBUMIN: dict[AlbuminUnit, tuple[Decimal, Decimal]] = {
+    "g/L": (Decimal(15), Decimal(60)),
+    "g/dL": (Decimal("1.5"), Decimal("6.0")),
+}
 _HUNDREDTH = Decimal("0.01")
 
 # Band order, lowest calcium first; thresholds sit between neighbouring bands.
@@ -372,12 +378,14 @@ def _within(value: Decimal, span: tuple[Decimal, Decimal]) -> bool:
 
 
 def _calcium_unit(value: Decimal, stated: str | None) -> CalciumUnit:
-    if stated == "mmol/L" or stated == "mg/dL":
-        if not _within(value, _STATED[stated]):
-            raise CalciumParseError(
-                "implausible", f"{_show(value)} {stated} is not a plausible calcium"
-            )
-        return stated
+    # Looping over the known units (rather than `stated in _STATED`) gives the unit its type.
+    for unit, span in _STATED.items():
+        if stated == unit:
+            if not _within(value, span):
+                raise CalciumParseError(
+                    "implausible", f"{_show(value)} {stated} is not a plausible calcium"
+                )
+            return unit
     if value == _UNIT_SWITCH:
         raise CalciumParseError("ambiguous", "4.5 could be mmol/L or mg/dL; the unit is needed")
     if _within(value, _GUESS_MMOL_L):
@@ -388,12 +396,13 @@ def _calcium_unit(value: Decimal, stated: str | None) -> CalciumUnit:
 
 
 def _albumin_unit(value: Decimal, stated: str | None) -> AlbuminUnit:
-    if stated == "g/L" or stated == "g/dL":
-        if not _within(value, _ALBUMIN[stated]):
-            raise CalciumParseError(
-                "albumin_implausible", f"{_show(value)} {stated} is not a plausible albumin"
-            )
-        return stated
+    for unit, span in _ALBUMIN.items():
+        if stated == unit:
+            if not _within(value, span):
+                raise CalciumParseError(
+                    "albumin_implausible", f"{_show(value)} {stated} is not a plausible albumin"
+                )
+            return unit
     if _within(value, _ALBUMIN["g/L"]):
         return "g/L"
     if _within(value, _ALBUMIN["g/dL"]):

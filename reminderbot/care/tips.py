@@ -99,7 +99,7 @@ def choose_tip(
 
 
 def _next_topic(
-    rotation: list[str], eligible: Mapping[str, list[str]], last_topic: str | None
+    rotation: list[str], eligible: Mapping[str, Sequence[str]], last_topic: str | None
 ) -> str | None:
     # A topic that left the rotation has no place in it any more: start again from the top.
     start = rotation.index(last_topic) + 1 if last_topic in rotation else 0

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
-from typing import Literal
+from typing import Literal, TypedDict
 
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
@@ -256,6 +256,14 @@ _CJK_TEXT_RE = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaf
 
 
 @cache
+class _TextStyle(TypedDict):
+    """The keyword arguments every label of the chart is drawn with."""
+
+    fontfamily: list[str]
+    fontsize: float
+    parse_math: bool
+
+
 def _font_families() -> tuple[str, ...]:
     """DejaVu Sans first, then the CJK families this machine has (asking for absent ones logs)."""
     installed = {entry.name for entry in font_manager.fontManager.ttflist}
@@ -332,7 +340,7 @@ def _draw(
     families = list(_font_families())
     # parse_math=False: labels are translators' text, and two "$" signs must not turn into
     # TeX (or a parse error).
-    text = {"fontfamily": families, "fontsize": _FONT_SIZE, "parse_math": False}
+    text: _TextStyle = {"fontfamily": families, "fontsize": _FONT_SIZE, "parse_math": False}
     width_px, height_px = fig.bbox.width, fig.bbox.height
 
     def measure(s: str, size: float) -> tuple[float, float]:

@@ -167,12 +167,13 @@ async def play(
             await user.tap(step.value)
         else:
             await delivery.dispatcher.drain(timeout=STEP_TIMEOUT_S)
-        await user.wait_for(
-            lambda u, seen=seen[step.actor], prefix=prefix: any(
+
+        def answered(u: SimulatedUser, seen: int = seen[step.actor], prefix: str = prefix) -> bool:
+            return any(
                 e.kind == "bot_message" and (e.text or "").startswith(prefix) for e in u.log[seen:]
-            ),
-            timeout=STEP_TIMEOUT_S,
-        )
+            )
+
+        await user.wait_for(answered, timeout=STEP_TIMEOUT_S)
         for role, other in users.items():
             lines = transcript_lines(other, names[role], seen[role])
             if lines:

@@ -33,11 +33,12 @@ from reminderbot.store.models import (
     Person,
     Schedule,
     ScheduleKind,
+    table_of,
 )
 
-_S = Schedule.__table__
-_P = PatientProfile.__table__
-_PERSON = Person.__table__
+_S = table_of(Schedule)
+_P = table_of(PatientProfile)
+_PERSON = table_of(Person)
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reminderbot.delivery import bulk
-from reminderbot.store.models import PatientProfile, Schedule
+from reminderbot.store.models import PatientProfile, Schedule, table_of
 
-_S = Schedule.__table__
-_P = PatientProfile.__table__
+_S = table_of(Schedule)
+_P = table_of(PatientProfile)
 
 
 async def advance_schedules(

@@ -50,7 +50,7 @@ def as_time_source(clock: Any) -> TimeSource:
     raise TypeError(f"clock must be callable or have a now() method, got {clock!r}")
 
 
-def _to_seconds(value: Any) -> float:
+def _to_seconds(value: object) -> float:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             # A naive datetime is ambiguous; treat it as UTC rather than the host's zone so

@@ -497,6 +497,7 @@ class BotApiMethods:
 
     def _reply_to(self, chat: Chat, params: Params) -> int | None:
         reply = params.json("reply_parameters")
+        message_id: object  # reply_parameters is the client's JSON: any type may arrive
         if isinstance(reply, dict):
             message_id = reply.get("message_id")
             lenient = bool(reply.get("allow_sending_without_reply"))
@@ -510,7 +511,7 @@ class BotApiMethods:
             if lenient:
                 return None
             raise bad_request("message to be replied not found")
-        return message_id
+        return target.message_id
 
     def _admit(self, chat: Chat) -> None:
         gate = self._flood_gate()

@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Table,
     Text,
     Time,
     func,
@@ -62,6 +63,15 @@ class Base(DeclarativeBase):
     """Declarative base with the project's naming convention."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Table a model maps, for Core statements (SQLAlchemy types `__table__` loosely)."""
+    table = model.__table__
+    # Every model here maps one plain table; a join or subquery mapping would be a new design.
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} does not map a plain Table")
+    return table
 
 
 class Role(enum.StrEnum):
