@@ -133,9 +133,9 @@ def build_registry(
 ) -> tuple[CollectorRegistry, DatabaseCollector]:
     """A registry of this process's collectors; set the database one's facts, then render."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(InProcessCollector(stats, activity))  # type: ignore[arg-type]
+    registry.register(InProcessCollector(stats, activity))
     database = DatabaseCollector()
-    registry.register(database)  # type: ignore[arg-type]
+    registry.register(database)
     ProcessCollector(namespace=PREFIX, registry=registry)
     return registry, database
 
