@@ -77,3 +77,48 @@ def test_systemd_accepts_the_units(tmp_path: Path) -> None:
     ]
     assert result.returncode == 0, result.stderr
     assert not about_ours, about_ours
+
+
+def _nginx() -> str | None:
+    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+
+
+def test_nginx_accepts_the_site(tmp_path: Path) -> None:
+    nginx, openssl = _nginx(), shutil.which("openssl")
+    if nginx is None or openssl is None:
+        pytest.skip("nginx (and openssl) are not installed; .ci/run installs nginx")
+    cert, key = tmp_path / "fullchain.pem", tmp_path / "privkey.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=bot.example.org", "-keyout", str(key), "-out", str(cert)],
+        capture_output=True, check=True, timeout=60,
+    )  # fmt: skip
+    site = (DEPLOY / "nginx-reminderbot.conf").read_text()
+    assert "client_max_body_size 1m;" in site and "ssl_certificate " in site
+    site = site.replace("/etc/letsencrypt/live/bot.example.org/fullchain.pem", str(cert))
+    site = site.replace("/etc/letsencrypt/live/bot.example.org/privkey.pem", str(key))
+    site = site.replace("/var/log/nginx/", f"{tmp_path}/")
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        "http {\n  access_log off;\n"
+        # Temporary files in the test's folder (an nginx unpacked without installing has no
+        # /var/lib/nginx).
+        + "".join(
+            f"  {kind}_temp_path {tmp_path}/{kind};\n"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+        + f"  include {tmp_path}/site.conf;\n}}\n"
+    )
+    result = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"),
+         "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    # Newer nginx (1.25+) prefers `http2 on;` to `listen … http2`, which Debian 12's lacks.
+    warnings = [
+        line for line in result.stderr.splitlines()
+        if "[warn]" in line and "http2" not in line
+    ]  # fmt: skip
+    assert not warnings, result.stderr
