@@ -70,13 +70,11 @@ class DispatchStats:
     rate_limited: int = 0
     given_up_unknown: int = 0
     latencies: list[float] = field(default_factory=list)
-    # For the ops endpoint: seconds every send was held by 429s, and the loop's finished
-    # cycles (their total time and the monotonic instant of the last one: a stalled loop
-    # stops counting).
+    # For the ops endpoint: seconds every send was held by 429s; the loop's cycles and their
+    # total time (a stalled loop stops counting).
     paused_seconds: float = 0.0
     cycles: int = 0
     cycle_seconds: float = 0.0
-    last_cycle_at: float | None = None
 
 
 @dataclass
@@ -148,10 +146,8 @@ class Dispatcher:
                 except Exception:  # one bad cycle must not end delivery
                     log.exception("dispatch cycle failed; retrying")
                     wait = self.settings.idle_poll
-                else:
-                    self.stats.last_cycle_at = self._mono()
-                    self.stats.cycles += 1
-                    self.stats.cycle_seconds += self.stats.last_cycle_at - started
+                self.stats.cycles += 1
+                self.stats.cycle_seconds += self._mono() - started
                 if wait > 0:
                     await self._sleep(wait, stop)
         finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -20,8 +20,8 @@ from reminderbot.store.migrations import head_revision
 
 log = logging.getLogger(__name__)
 
-# A dispatcher loop cycles at least every second (its idle poll); this long without a
-# finished cycle means it is stuck (or every cycle fails, e.g. the database is gone).
+# A dispatcher loop cycles at least every second (its idle poll); this long without a cycle
+# means it is stuck.
 DISPATCH_STALL_SECONDS = 30.0
 # The Bot API is asked (getMe) when it has not answered for this long; it must have
 # answered within three of these for the process to be ready.
@@ -39,6 +39,15 @@ class Activity:
     last_tick_at: float | None = None
     tick_running_since: float | None = None
     last_api_answer_at: float | None = None
+    # The dispatcher's cycle count when last looked at, and when it last changed.
+    cycles_seen: int = 0
+    cycles_changed_at: float | None = None
+
+    def note_cycles(self, cycles: int, now: float | None = None) -> None:
+        """Look at the dispatcher's cycle count (a running loop keeps counting)."""
+        if cycles != self.cycles_seen:
+            self.cycles_seen = cycles
+            self.cycles_changed_at = time.monotonic() if now is None else now
 
     def tick_started(self) -> float:
         """Note that a tick starts; return its start instant."""
@@ -143,17 +152,15 @@ def check_tick(activity: Activity, now: float | None = None) -> Check:
     return Check("tick", True, f"last tick {now - last:.1f}s ago")
 
 
-def check_dispatcher(
-    stats: DispatchStats, activity: Activity, mono: Callable[[], float] = time.monotonic
-) -> Check:
-    """The dispatcher's loop finished a cycle lately."""
-    now = mono()
-    last = stats.last_cycle_at if stats.last_cycle_at is not None else activity.started_at
-    if now - last > DISPATCH_STALL_SECONDS:
-        return Check(
-            "dispatcher", False, f"no cycle finished for {now - last:.0f}s (stalled or failing)"
-        )
-    return Check("dispatcher", True, f"last cycle {max(0.0, now - last):.1f}s ago")
+def check_dispatcher(stats: DispatchStats, activity: Activity, now: float | None = None) -> Check:
+    """The dispatcher's loop went on cycling lately."""
+    now = time.monotonic() if now is None else now
+    activity.note_cycles(stats.cycles, now)
+    last = activity.cycles_changed_at
+    since = now - (last if last is not None else activity.started_at)
+    if since > DISPATCH_STALL_SECONDS:
+        return Check("dispatcher", False, f"no cycle for {since:.0f}s (stalled)")
+    return Check("dispatcher", True, f"cycling ({stats.cycles} cycles since start)")
 
 
 def check_bot_api(activity: Activity, now: float | None = None) -> Check:

@@ -126,11 +126,13 @@ class OpsServer:
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def _beat(self) -> None:
-        """Note the Bot API's answers: the dispatcher's, else a getMe when it has been quiet."""
+        """Note the dispatcher's cycles and the Bot API's answers (a getMe when it is quiet)."""
         seen = -1
         while True:
-            answered = answered_sends(self.delivery.dispatcher.stats)
+            stats = self.delivery.dispatcher.stats
+            answered = answered_sends(stats)
             now = time.monotonic()
+            self.activity.note_cycles(stats.cycles, now)
             if answered != seen:
                 if seen >= 0:
                     self.activity.last_api_answer_at = now
