@@ -17,7 +17,7 @@ from reminderbot.clock import FakeClock
 from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.worker import Delivery
 from reminderbot.ops import status
-from reminderbot.ops.forecast import Wave, play
+from reminderbot.ops.forecast import Group, Wave, play, waves
 from reminderbot.sandbox import BotApiSandbox
 from reminderbot.store.bulk_seed import SeedSchedule, seed_patients
 from reminderbot.store.database import create_engine, session_factory
@@ -175,3 +175,23 @@ def test_status_without_a_database_is_one_line_and_creates_nothing(tmp_path: Pat
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "reminderbot db upgrade" in result.stderr
     assert not missing.exists()
+
+
+def test_waves_expand_each_schedule_group_over_the_next_day() -> None:
+    now = datetime(2026, 3, 27, 6, 0, tzinfo=UTC)  # 07:00 in Berlin
+    nine = datetime(2026, 3, 27, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
+    groups = [
+        Group("checkin", '{"type": "daily"}', '["09:00", "18:00"]', ZONE, nine, 100),
+        Group("calcium", '{"type": "interval", "every": 28, "unit": "days"}', '["09:00"]',
+              ZONE, nine, 40),
+        Group("tip", '{"type": "daily"}', '["05:30"]', "UTC", now - timedelta(minutes=30), 5),
+    ]  # fmt: skip
+    found = [(w.at, w.zone, w.kind, w.count, w.local_time) for w in waves(groups, now)]
+    assert found == [
+        (now, "UTC", "tip", 5, "06:00"),  # overdue: due now
+        (nine, ZONE, "calcium", 40, "09:00"),
+        (nine, ZONE, "checkin", 100, "09:00"),
+        (datetime(2026, 3, 27, 17, 0, tzinfo=UTC), ZONE, "checkin", 100, "18:00"),
+        # 05:30 UTC tomorrow is within the day; 09:00 Berlin tomorrow is not.
+        (datetime(2026, 3, 28, 5, 30, tzinfo=UTC), "UTC", "tip", 5, "05:30"),
+    ]
