@@ -131,7 +131,9 @@ def waves(groups: Iterable[Group], now: datetime, horizon: timedelta = HORIZON) 
     counts: dict[tuple[datetime, str, str], int] = defaultdict(int)
     for group in groups:
         for instant in _instants(group, now, until):
-            counts[(instant, group.zone, group.kind)] += group.count
+            # A wave is a minute: schedules fire on whole minutes (overdue ones count as now).
+            minute = instant.replace(second=0, microsecond=0)
+            counts[(minute, group.zone, group.kind)] += group.count
     return [Wave(at, zone, kind, n) for (at, zone, kind), n in sorted(counts.items())]
 
 

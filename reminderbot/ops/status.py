@@ -28,6 +28,7 @@ from reminderbot.store.migrations import head_revision
 FORECAST_TIMEOUT = 60.0
 # Waves listed one per line: the largest ones and every late one; the rest are summed up.
 SHOWN_WAVES = 20
+SHOWN_LATE = 10
 
 
 @dataclass(frozen=True)
@@ -174,20 +175,34 @@ def render_forecast(report: StatusReport) -> list[str]:
         lines.append(
             f"  … and {len(rest):,} smaller waves ({sum(p.wave.count for p in rest):,} messages)"
         )
-    for p in report.late:
+    late_waves = report.late
+    if not late_waves:
+        return lines
+    plural = "wave sends its" if len(late_waves) == 1 else "waves send their"
+    lines += [
+        "",
+        f"WARNING: {len(late_waves)} {plural} last message more than "
+        f"{report.warn_minutes:g} min after the start ({ENV_PREFIX}FORECAST_WARN_MINUTES):",
+    ]
+    worst = sorted(late_waves, key=lambda p: p.takes, reverse=True)
+    for p in worst[:SHOWN_LATE]:
         w = p.wave
-        lines += [
-            "",
-            f"WARNING: the {w.local_time} {w.zone} {w.kind} wave ({w.count:,} messages) sends its "
-            f"last message {_duration(p.takes.total_seconds())} after it starts, later than "
-            f"{ENV_PREFIX}FORECAST_WARN_MINUTES ({report.warn_minutes:g} min). Options:",
-            f"  - spread the times: give some patients another {w.kind} time "
-            "(`reminderbot schedule set`, or a program with other times)",
-            f"  - paid broadcasts: {ENV_PREFIX}PAID_BROADCAST=true sends up to 1,000 messages/s "
-            "(Telegram charges for messages above 30/s)",
-            f"  - fewer routine kinds at {w.local_time}: move tips or calcium reminders to "
-            "another time so they do not queue with this wave",
-        ]
+        lines.append(
+            f"  the {w.local_time} {w.zone} {w.kind} wave ({w.count:,} messages): "
+            f"{_duration(p.takes.total_seconds())}"
+        )
+    if len(worst) > SHOWN_LATE:
+        lines.append(f"  … and {len(worst) - SHOWN_LATE:,} more")
+    times = ", ".join(sorted({f"{p.wave.local_time} {p.wave.zone}" for p in worst[:3]}))
+    lines += [
+        "Options:",
+        "  - spread the times: give some of these patients other times "
+        "(`reminderbot schedule set`, or a program with other times)",
+        f"  - paid broadcasts: {ENV_PREFIX}PAID_BROADCAST=true sends up to 1,000 messages/s "
+        "(Telegram charges for messages above 30/s)",
+        f"  - fewer routine kinds at the same time: move tips or calcium reminders away from "
+        f"{times} so they do not queue with the check-ins",
+    ]
     return lines
 
 
