@@ -44,10 +44,10 @@ from bench.common import (
 )
 from bench.static_responder import INSTALL_HINT, find_nginx, static_responder
 from reminderbot.bootstrap import open_runtime
+from reminderbot.cli.jobs import Delivery
 from reminderbot.delivery.dispatcher import DispatchSettings
 from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.pacing import Limits
-from reminderbot.delivery.worker import Delivery
 from reminderbot.runtime import Runtime
 
 DEFAULT_PATIENTS = 10_000

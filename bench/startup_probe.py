@@ -36,9 +36,9 @@ async def probe(database_url: str, token: str, ticks: int) -> None:
     """Start like the bot, report, then time `ticks` ticks with nothing due."""
     t0 = time.perf_counter()
     from reminderbot.bootstrap import open_runtime
+    from reminderbot.cli.jobs import Delivery
     from reminderbot.config import Settings
     from reminderbot.delivery.http_sender import HttpSender
-    from reminderbot.delivery.worker import Delivery
 
     t1 = time.perf_counter()
     settings = Settings(

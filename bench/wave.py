@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from bench.common import TOKEN, bench_settings, say, seed_tip_wave, utc_now
 from reminderbot.bootstrap import open_runtime
+from reminderbot.cli.jobs import Delivery
 from reminderbot.delivery.dispatcher import DispatchSettings
 from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.pacing import Limits
-from reminderbot.delivery.worker import Delivery
 from reminderbot.runtime import Runtime
 
 

@@ -1,8 +1,9 @@
-"""What every use case needs, built once at start-up: settings, sessions, catalog, clock."""
+"""What every use case needs, built once at start-up: settings, sessions, renderer, clock."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,8 +15,8 @@ from reminderbot.clock import Clock
 from reminderbot.config import Settings
 from reminderbot.content import Catalog
 from reminderbot.content.programs import DEFAULT_PROGRAM
+from reminderbot.content.renderer import Renderer
 from reminderbot.content.tips import TipLibrary
-from reminderbot.services.alerts import AlertContext
 from reminderbot.store.models import Person
 
 
@@ -34,16 +35,13 @@ class Runtime:
     calcium_ranges: CalciumRanges
     escalation: EscalationRules
 
-    @property
-    def alert_context(self) -> AlertContext:
-        """What alert texts need: the catalog, the contact numbers, the coordinators."""
-        return AlertContext(
-            catalog=self.catalog,
-            common={
-                "emergency_number": self.settings.emergency_number,
-                "care_team_contact": self.settings.care_team_contact,
-            },
-            coordinator_ids=self.settings.coordinator_ids,
+    @cached_property
+    def renderer(self) -> Renderer:
+        """The one renderer: the catalog with this deployment's contact numbers."""
+        return Renderer.for_deployment(
+            self.catalog,
+            emergency_number=self.settings.emergency_number,
+            care_team_contact=self.settings.care_team_contact,
         )
 
     @property
@@ -55,8 +53,6 @@ class Runtime:
         """A stored person's language, else the best match for the Telegram app's language."""
         return person.language if person is not None else self.catalog.resolve_locale(language_code)
 
-    def text(self, locale: str, key: str, **values: Any) -> str:
+    def text(self, locale: str, key: str, /, **values: Any) -> str:
         """Render a catalog text; the deployment's contact numbers are always available."""
-        values.setdefault("emergency_number", self.settings.emergency_number)
-        values.setdefault("care_team_contact", self.settings.care_team_contact)
-        return self.catalog.text(locale, key, **values)
+        return self.renderer.text(locale, key, **values)

@@ -18,14 +18,12 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
 from reminderbot.cli.errors import EXIT_CONFIG, friendly_failures
-from reminderbot.clock import SystemClock
 from reminderbot.config import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -35,6 +33,7 @@ if TYPE_CHECKING:
 
     from reminderbot.care.programs import Program
     from reminderbot.content import Catalog
+    from reminderbot.runtime import Runtime
     from reminderbot.services.schedule_admin import ScheduleView
 
 # The CLI speaks the reference locale; the same errors reach Telegram in the asker's language.
@@ -73,34 +72,38 @@ def register(app: typer.Typer) -> None:
 
 @dataclass
 class Admin:
-    """What a coordinator command needs: settings, sessions, the clock; content on demand."""
+    """What a coordinator command needs: the Runtime the bot also runs on, and shortcuts."""
 
-    settings: Settings
-    sessions: async_sessionmaker[AsyncSession]
+    rt: Runtime
+
+    @property
+    def settings(self) -> Settings:
+        """The deployment's settings."""
+        return self.rt.settings
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        """Sessions on the deployment's database."""
+        return self.rt.sessions
 
     def now(self) -> datetime:
         """The current instant (UTC)."""
-        return SystemClock().now()
+        return self.rt.clock.now()
 
-    @cached_property
+    @property
     def catalog(self) -> Catalog:
         """The message catalog, for schedules in words."""
-        return _catalog(self.settings)
+        return self.rt.catalog
 
-    @cached_property
+    @property
     def programs(self) -> dict[str, Program]:
         """The programs in messages/programs/."""
-        from reminderbot.content.programs import load_programs
+        return self.rt.programs
 
-        return load_programs(self.settings.messages_dir)
-
-    @cached_property
+    @property
     def open_for(self) -> timedelta:
         """How long a check-in prompt stays open before it counts as missed."""
-        from reminderbot.content.escalation_rules import load_escalation_rules
-
-        rules = load_escalation_rules(self.settings.messages_dir)
-        return timedelta(hours=rules.nudge_after_hours)
+        return timedelta(hours=self.rt.escalation.nudge_after_hours)
 
 
 def _catalog(settings: Settings) -> Catalog:
@@ -111,19 +114,11 @@ def _catalog(settings: Settings) -> Catalog:
 
 @asynccontextmanager
 async def _open(settings: Settings) -> AsyncIterator[Admin]:
-    """The database as `run` opens it (checked, migrated when allowed), without the bot."""
-    from reminderbot.store.database import check_database, create_engine, session_factory
-    from reminderbot.store.migrations import upgrade
+    """Everything as `run` opens it (database checked, migrated when allowed), without the bot."""
+    from reminderbot.bootstrap import open_runtime
 
-    url = settings.resolved_database_url
-    engine = create_engine(url)
-    try:
-        await check_database(engine)
-        if settings.auto_migrate:
-            await asyncio.to_thread(upgrade, url)
-        yield Admin(settings=settings, sessions=session_factory(engine))
-    finally:
-        await engine.dispose()
+    async with open_runtime(settings) as rt:
+        yield Admin(rt)
 
 
 @contextmanager

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from reminderbot.bootstrap import open_runtime
 from reminderbot.care.escalation import screen_for
+from reminderbot.cli.jobs import Delivery
 from reminderbot.config import Settings, SettingsError
 from reminderbot.content import Catalog
 from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.pacing import Limits
-from reminderbot.delivery.worker import Delivery
 from reminderbot.runtime import Runtime
 from reminderbot.sandbox import BotApiSandbox
 from reminderbot.sandbox.driver import SimulatedUser

@@ -12,9 +12,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Update
 
 from reminderbot.bootstrap import open_runtime
+from reminderbot.cli.jobs import Delivery, delivering
 from reminderbot.config import Settings
 from reminderbot.delivery.http_sender import HttpSender
-from reminderbot.delivery.worker import Delivery, delivering
 from reminderbot.ops.server import ops_endpoint
 from reminderbot.store.database import safe_url
 from reminderbot.telegram.app import build_application, register_commands

@@ -10,10 +10,11 @@ from reminderbot.content.conventions import (
     KEYS_FILE,
     LOCALE_CODE,
     LOCALES_FILE,
-    PLACEHOLDER_NAME,
     REFERENCE_LOCALE,
 )
+from reminderbot.content.declaration_schema import LocaleEntry, PlaceholderList
 from reminderbot.content.problems import Problem, error
+from reminderbot.content.schema_errors import validate_located
 from reminderbot.content.yaml_loading import Located, describe_value, load_yaml
 
 
@@ -106,32 +107,10 @@ def read_locales(root: Path, problems: list[Problem]) -> LocalesFile:
 
 
 def _locale_name(code: str, entry: Located, problems: list[Problem]) -> str | None:
-    fields = entry.value
-    if not isinstance(fields, dict):
-        problems.append(
-            error(
-                LOCALES_FILE,
-                entry.line,
-                None,
-                f"locale {code}: expected a mapping like {{name: ...}}, "
-                f"got {describe_value(fields)}",
-            )
-        )
-        return None
-    name = fields.get("name")
-    if name is None or not isinstance(name.value, str) or not name.value.strip():
-        what = "missing" if name is None else describe_value(name.value)
-        problems.append(
-            error(
-                LOCALES_FILE,
-                entry.line if name is None else name.line,
-                None,
-                f"locale {code}: name must be the language's name as its speakers write it "
-                f"(got {what})",
-            )
-        )
-        return None
-    return name.value
+    model, issues = validate_located(LocaleEntry, entry)
+    for issue in issues:
+        problems.append(error(LOCALES_FILE, issue.line, None, f"locale {code}: {issue.message}"))
+    return model.name if model is not None else None
 
 
 def read_keys(root: Path, problems: list[Problem]) -> KeysFile:
@@ -161,39 +140,9 @@ def read_keys(root: Path, problems: list[Problem]) -> KeysFile:
 
 
 def _placeholder_list(key: str, entry: Located, problems: list[Problem]) -> tuple[str, ...] | None:
-    items = entry.value
-    if not isinstance(items, list):
-        problems.append(
-            error(
-                KEYS_FILE,
-                entry.line,
-                key,
-                f"expected a list of placeholder names such as [name] or [], "
-                f"got {describe_value(items)}",
-            )
-        )
-        return None
-    names: list[str] = []
-    ok = True
-    for item in items:
-        name = item.value
-        if not isinstance(name, str) or not PLACEHOLDER_NAME.fullmatch(name):
-            shown = repr(name) if isinstance(name, str) else describe_value(name)
-            problems.append(
-                error(
-                    KEYS_FILE,
-                    item.line,
-                    key,
-                    f"placeholder {shown} is not a name (letters, digits and _)",
-                )
-            )
-            ok = False
-        elif name in names:
-            problems.append(error(KEYS_FILE, item.line, key, f"placeholder {name} listed twice"))
-            ok = False
-        else:
-            names.append(name)
-    return tuple(names) if ok else None
+    model, issues = validate_located(PlaceholderList, entry)
+    problems.extend(error(KEYS_FILE, issue.line, key, issue.message) for issue in issues)
+    return model.root if model is not None else None
 
 
 def _check_text_versus_group(declared: KeysFile, problems: list[Problem]) -> None:

@@ -1,203 +1,102 @@
-"""Loading messages/rules/escalation.yaml: check-in thresholds and the red-flag table."""
+"""Loading messages/rules/escalation.yaml: check-in thresholds and the red-flag table.
+
+The schema is in rules_schema.py; here are the checks across entries and against keys.yaml.
+"""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
-from reminderbot.care.escalation import (
-    MAX_SCORE,
-    RED_FLAG_TIERS,
-    EscalationRules,
-    RedFlag,
-    red_flag,
-)
-from reminderbot.content.conventions import KEY_SEGMENT, KEYS_FILE
-from reminderbot.content.programs import ContentDataError
-from reminderbot.content.yaml_loading import Located, load_yaml
+from reminderbot.care.escalation import EscalationRules, RedFlag, red_flag
+from reminderbot.content.conventions import KEYS_FILE
+from reminderbot.content.data_files import DataFile, raise_first, read_data_file
+from reminderbot.content.declarations import KeysFile, read_keys
+from reminderbot.content.problems import Problem
+from reminderbot.content.rules_schema import EscalationFile
+from reminderbot.content.yaml_loading import Located
 from reminderbot.paths import messages_dir
 
 ESCALATION_RULES_FILE = "rules/escalation.yaml"
-_SECTIONS = ("thresholds", "timing", "red_flags")
-_FLAG_FIELDS = ("id", "tier", "requires_tags")
 # The check-in renders every red-flag text with exactly these values, so a text declaring any
 # other placeholder would fail at the moment a patient needs it.
 PASSED_PLACEHOLDERS = frozenset({"care_team_contact", "emergency_number"})
 
-# name: (whole numbers only, lowest allowed, highest allowed, lowest is exclusive, hint)
-_Spec = tuple[bool, float, float, bool, str]
-_THRESHOLDS: dict[str, _Spec] = {
-    "moderate_score": (True, 1, MAX_SCORE, False, "a pain score 1-10"),
-    "severe_score": (True, 1, MAX_SCORE, False, "a pain score 1-10"),
-    "worsening_min_rise": (False, 0, MAX_SCORE, True, "points on the 0-10 scale, above 0"),
-    "worsening_min_ratio": (False, 0, 1, False, "a fraction 0-1; write 0.30 for 30 %"),
-    "history_days": (True, 1, 365, False, "whole days, 1-365"),
-    "screen_min_score": (True, 0, MAX_SCORE, False, "a pain score 0-10 (0 = always ask)"),
-}
-_TIMING: dict[str, _Spec] = {
-    "followup_hours": (False, 0, 168, True, "hours, above 0 and at most 168"),
-    "alert_repeat_minutes": (False, 0, 1440, True, "minutes, above 0 and at most 1440"),
-    "nudge_after_hours": (False, 0, 168, True, "hours, above 0 and at most 168"),
-    "missed_in_a_row": (True, 1, 100, False, "a whole number of check-ins, 1-100"),
-}
+
+def check_escalation_rules(root: Path | None = None) -> list[Problem]:
+    """Return every problem in `rules/escalation.yaml`, keys.yaml's first if it is unusable."""
+    problems, _ = _read(root or messages_dir())
+    return problems
 
 
 def load_escalation_rules(root: Path | None = None) -> EscalationRules:
     """Load and validate `rules/escalation.yaml`; raises ContentDataError naming file and line."""
-    root = root or messages_dir()
-    loaded = load_yaml(root / ESCALATION_RULES_FILE)
-    if loaded.issues:
-        issue = loaded.issues[0]
-        raise _error(issue.line, issue.message)
-    if loaded.root is None:
-        raise _error(None, f"the file is empty; expected {', '.join(_SECTIONS)}")
-    sections = _fields(loaded.root, "the file", _SECTIONS)
-    thresholds = _numbers(sections["thresholds"], "'thresholds'", _THRESHOLDS)
-    moderate, severe = thresholds["moderate_score"], thresholds["severe_score"]
-    if not moderate < severe:
-        line = _fields(sections["thresholds"], "'thresholds'", _THRESHOLDS)["severe_score"].line
-        raise _error(
-            line, f"severe_score ({severe:g}) must be greater than moderate_score ({moderate:g})"
-        )
-    timing = _numbers(sections["timing"], "'timing'", _TIMING)
-    flags = _red_flags(sections["red_flags"], _declared_keys(root))
-    values = {**thresholds, **timing}
-    try:
-        return EscalationRules(
-            red_flags=flags,
-            worsening_min_rise=values["worsening_min_rise"],
-            worsening_min_ratio=values["worsening_min_ratio"],
-            history_days=int(values["history_days"]),
-            severe_score=int(values["severe_score"]),
-            moderate_score=int(values["moderate_score"]),
-            screen_min_score=int(values["screen_min_score"]),
-            followup_hours=values["followup_hours"],
-            alert_repeat_minutes=values["alert_repeat_minutes"],
-            nudge_after_hours=values["nudge_after_hours"],
-            missed_in_a_row=int(values["missed_in_a_row"]),
-        )
-    except ValueError as exc:  # pragma: no cover - everything it checks is checked above
-        raise _error(None, str(exc)) from None
+    problems, rules = _read(root or messages_dir())
+    raise_first(problems)
+    assert rules is not None  # no problems means every check passed
+    return rules
 
 
-def _error(line: int | None, message: str, file: str = ESCALATION_RULES_FILE) -> ContentDataError:
-    return ContentDataError(file, line, message)
+def _read(root: Path) -> tuple[list[Problem], EscalationRules | None]:
+    expected = "thresholds, timing, red_flags"
+    read = read_data_file(root, ESCALATION_RULES_FILE, EscalationFile, expected)
+    if read.model is None or read.tree is None:
+        return read.problems, None
+    key_problems: list[Problem] = []
+    declared = read_keys(root, key_problems)
+    if not declared.usable:
+        # Without keys.yaml the red flags' texts cannot be checked; its own problem says why.
+        return key_problems[:1], None
+    model = read.model
+    _check_red_flags(read, _red_flag_nodes(read.tree), declared)
+    if read.problems:
+        return read.problems, None
+    flags = tuple(red_flag(flag.id, flag.tier, flag.requires_tags) for flag in model.red_flags)
+    rules = EscalationRules(
+        red_flags=flags, **model.thresholds.model_dump(), **model.timing.model_dump()
+    )
+    return [], rules
 
 
-def _fields(
-    node: Located, what: str, names: tuple[str, ...] | dict[str, _Spec]
-) -> dict[str, Located]:
-    """Return a mapping's children, insisting on exactly `names` (missing points at the parent)."""
-    expected = ", ".join(names)
-    if not isinstance(node.value, dict):
-        raise _error(node.line, f"{what} must be a mapping of {expected}")
-    children: dict[str, Located] = node.value
-    for key, child in children.items():
-        if key not in names:
-            raise _error(child.line, f"unknown field {key!r} in {what}; expected {expected}")
-    for name in names:
-        if name not in children:
-            raise _error(node.line, f"{what} is missing {name!r}")
-    return children
+def _red_flag_nodes(tree: Located) -> list[Located]:
+    fields = tree.value
+    assert isinstance(fields, dict) and isinstance(fields["red_flags"].value, list)
+    return fields["red_flags"].value
 
 
-def _numbers(node: Located, what: str, specs: dict[str, _Spec]) -> dict[str, float]:
-    children = _fields(node, what, specs)
-    values: dict[str, float] = {}
-    for name, (whole, low, high, low_exclusive, hint) in specs.items():
-        child = children[name]
-        raw = child.value
-        accepted = int if whole else int | float
-        # bool is an int in Python, but `yes` is never a number a reviewer meant.
-        if isinstance(raw, bool) or not isinstance(raw, accepted) or not math.isfinite(raw):
-            kind = "a whole number" if whole else "a number"
-            raise _error(child.line, f"{name} must be {kind} ({hint}), not {raw!r}")
-        value = float(raw)
-        too_low = value <= low if low_exclusive else value < low
-        if too_low or value > high:
-            raise _error(child.line, f"{name} = {value:g} is out of range: {hint}")
-        values[name] = value
-    return values
-
-
-def _declared_keys(root: Path) -> dict[str, tuple[str, ...]]:
-    """Return keys.yaml as key → placeholders, enough to check the red flags' texts exist."""
-    loaded = load_yaml(root / KEYS_FILE)
-    if loaded.issues:
-        issue = loaded.issues[0]
-        raise _error(issue.line, issue.message, KEYS_FILE)
-    top = loaded.root.value if loaded.root is not None else None
-    if not isinstance(top, dict):
-        raise _error(None, "expected a mapping of keys to placeholder lists", KEYS_FILE)
-    declared: dict[str, tuple[str, ...]] = {}
-    for key, entry in top.items():
-        items = entry.value if isinstance(entry.value, list) else []
-        declared[key] = tuple(str(item.value) for item in items)
-    return declared
-
-
-def _red_flags(node: Located, declared: dict[str, tuple[str, ...]]) -> tuple[RedFlag, ...]:
-    if not isinstance(node.value, list) or not node.value:
-        raise _error(
-            node.line, "'red_flags' must be a list of entries with id, tier, requires_tags"
-        )
-    flags: list[RedFlag] = []
+def _check_red_flags(
+    read: DataFile[EscalationFile], nodes: list[Located], declared: KeysFile
+) -> None:
+    assert read.model is not None  # called only on a file the schema accepted
     first_line: dict[str, int] = {}
-    for entry in node.value:
-        fields = _fields(entry, "a red flag", _FLAG_FIELDS)
-        raw_id = fields["id"]
-        flag_id = raw_id.value
-        if not isinstance(flag_id, str) or not KEY_SEGMENT.fullmatch(flag_id):
-            raise _error(
-                raw_id.line, f"red flag id must be a name of a-z, 0-9 and _, not {flag_id!r}"
-            )
-        if flag_id in first_line:
-            raise _error(
-                raw_id.line,
-                f"duplicate red flag id {flag_id!r} (first on line {first_line[flag_id]})",
-            )
-        first_line[flag_id] = raw_id.line
-        tier = fields["tier"].value
-        # `1.0` and `true` compare equal to a tier; only a written whole number is meant.
-        if not isinstance(tier, int) or isinstance(tier, bool) or tier not in RED_FLAG_TIERS:
-            raise _error(
-                fields["tier"].line,
-                f"unknown tier {tier!r} for red flag {flag_id!r}; use 1 (review), "
-                "2 (urgent, today) or 3 (emergency)",
-            )
-        flag = red_flag(flag_id, tier, _tags(fields["requires_tags"], flag_id))
+    for entry, node in zip(read.model.red_flags, nodes, strict=True):
+        fields = node.value
+        assert isinstance(fields, dict)
+        line = fields["id"].line
+        if entry.id in first_line:
+            first = first_line[entry.id]
+            read.fail(line, f"duplicate red flag id {entry.id!r} (first on line {first})")
+            continue
+        first_line[entry.id] = line
+        flag: RedFlag = red_flag(entry.id, entry.tier, entry.requires_tags)
         for key in (flag.question_key, flag.advice_key):
-            _check_key(key, declared, flag_id, raw_id.line)
-        flags.append(flag)
-    return tuple(flags)
+            message = _key_problem(key, declared, entry.id)
+            if message is not None:
+                read.fail(line, message)
+                break
 
 
-def _tags(node: Located, flag_id: str) -> frozenset[str]:
-    if node.value is None:
-        return frozenset()  # `requires_tags:` written with nothing after it
-    if not isinstance(node.value, list):
-        raise _error(node.line, f"requires_tags of {flag_id!r} must be a list like [on_opioids]")
-    tags: set[str] = set()
-    for item in node.value:
-        if not isinstance(item.value, str) or not KEY_SEGMENT.fullmatch(item.value):
-            raise _error(item.line, f"tag {item.value!r} is not a name of a-z, 0-9 and _")
-        if item.value in tags:
-            raise _error(item.line, f"tag {item.value!r} listed twice")
-        tags.add(item.value)
-    return frozenset(tags)
-
-
-def _check_key(key: str, declared: dict[str, tuple[str, ...]], flag_id: str, line: int) -> None:
-    if key not in declared:
-        raise _error(
-            line,
+def _key_problem(key: str, declared: KeysFile, flag_id: str) -> str | None:
+    if key in declared.broken:
+        return None  # keys.yaml's own problem says what is wrong with it
+    if key not in declared.keys:
+        return (
             f"red flag {flag_id!r} needs the text {key!r}, which is not declared in "
-            f"messages/{KEYS_FILE}; add it there and to every locale",
+            f"messages/{KEYS_FILE}; add it there and to every locale"
         )
-    extra = sorted(set(declared[key]) - PASSED_PLACEHOLDERS)
+    extra = sorted(set(declared.keys[key].placeholders) - PASSED_PLACEHOLDERS)
     if extra:
-        raise _error(
-            line,
+        return (
             f"{key!r} declares placeholder(s) {', '.join(extra)} in messages/{KEYS_FILE}; "
-            f"a check-in can only pass {', '.join(sorted(PASSED_PLACEHOLDERS))}",
+            f"a check-in can only pass {', '.join(sorted(PASSED_PLACEHOLDERS))}"
         )
+    return None

@@ -7,8 +7,8 @@ from datetime import date
 from pathlib import Path
 
 from reminderbot.content.catalog import Catalog
+from reminderbot.content.tip_message import tip_message
 from reminderbot.content.tips import TipLibrary, load_tips
-from reminderbot.delivery.payloads import tip_payload
 
 # Realistic contact numbers, so a reviewer reads whole sentences rather than {placeholders}.
 SAMPLE_COMMON = {"emergency_number": "999", "care_team_contact": "the oncology nurses"}
@@ -41,6 +41,6 @@ def preview(
             f"── {tip.id} · source {tip.source} · review by {tip.review_by.isoformat()}"
             f"{tags}{overdue}{fallback}"
         )
-        body = tip_payload(catalog, locale, tip.topic, tip.text, **SAMPLE_COMMON)["text"]
+        body = tip_message(catalog, locale, tip.topic, tip.text, **SAMPLE_COMMON)
         yield f"{header}\n{body}\n"
     yield f"{len(tips)} tips ({locale}{', topic ' + topic if topic else ''})"

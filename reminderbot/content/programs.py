@@ -4,72 +4,73 @@ from __future__ import annotations
 
 import unicodedata
 from pathlib import Path
-from typing import Any
 
-import yaml
-
-from reminderbot.care.programs import Program, parse_program
-from reminderbot.care.recurrence import RuleError
-from reminderbot.care.timezones import is_valid_timezone
-from reminderbot.content.conventions import display_path
+from reminderbot.care.programs import Program, ProgramItem
+from reminderbot.care.recurrence import parse_rule
+from reminderbot.content.data_files import ContentDataError, DataFile, raise_first, read_data_file
+from reminderbot.content.problems import Problem, error
+from reminderbot.content.program_schema import ProgramFile
+from reminderbot.content.timezone_schema import SuggestedTimezones, TimezoneNames
 from reminderbot.paths import messages_dir
+
+__all__ = ["ContentDataError", "load_programs", "load_suggested_timezones", "load_timezone_names"]
 
 DEFAULT_PROGRAM = "default"
 TIMEZONES_FILE = "timezones.yaml"
 TIMEZONE_NAMES_FILE = "timezone_names.yaml"
 
 
-class ContentDataError(Exception):
-    """A data file under messages/ is broken; says which file, where, and what is wrong."""
-
-    def __init__(self, file: str, line: int | None, message: str) -> None:
-        self.file, self.line, self.message = file, line, message
-        super().__init__(f"{display_path(file, line)}: {message}")
-
-
-def _read_yaml(root: Path, relative: str) -> Any:
-    try:
-        with (root / relative).open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
-    except OSError as exc:
-        raise ContentDataError(relative, None, f"cannot read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise ContentDataError(
-            relative, mark.line + 1 if mark is not None else None, str(problem)
-        ) from None
+def check_programs(root: Path | None = None) -> list[Problem]:
+    """Return every problem in `programs/*.yaml`, and a missing default program."""
+    return _read_programs(root or messages_dir())[1]
 
 
 def load_programs(root: Path | None = None) -> dict[str, Program]:
     """Load every `programs/*.yaml`; the file name is the program name."""
-    root = root or messages_dir()
-    programs: dict[str, Program] = {}
-    for path in sorted((root / "programs").glob("*.yaml")):
-        relative = f"programs/{path.name}"
-        try:
-            programs[path.stem] = parse_program(path.stem, _read_yaml(root, relative))
-        except RuleError as exc:
-            raise ContentDataError(relative, None, str(exc)) from None
-    if DEFAULT_PROGRAM not in programs:
-        raise ContentDataError(
-            f"programs/{DEFAULT_PROGRAM}.yaml",
-            None,
-            "missing; every new patient starts on the default program",
-        )
+    programs, problems = _read_programs(root or messages_dir())
+    raise_first(problems)
     return programs
+
+
+def _read_programs(root: Path) -> tuple[dict[str, Program], list[Problem]]:
+    programs: dict[str, Program] = {}
+    problems: list[Problem] = []
+    for path in sorted((root / "programs").glob("*.yaml")):
+        read = read_data_file(root, f"programs/{path.name}", ProgramFile, "a 'schedules' list")
+        problems += read.problems
+        if read.model is not None:
+            programs[path.stem] = _program(path.stem, read.model)
+    if not (root / "programs" / f"{DEFAULT_PROGRAM}.yaml").is_file():
+        message = "missing; every new patient starts on the default program"
+        problems.append(error(f"programs/{DEFAULT_PROGRAM}.yaml", None, None, message))
+    return programs, problems
+
+
+def _program(name: str, model: ProgramFile) -> Program:
+    items = tuple(
+        ProgramItem(
+            kind=entry.kind,
+            rule=parse_rule(entry.rule),
+            slot=entry.time_slot,
+            default_time=entry.default_time,
+        )
+        for entry in model.schedules
+    )
+    return Program(name=name, items=items)
+
+
+def check_timezones(root: Path | None = None) -> list[Problem]:
+    """Return every problem in `timezones.yaml` and `timezone_names.yaml`."""
+    root = root or messages_dir()
+    problems = _read_suggested(root).problems
+    if (root / TIMEZONE_NAMES_FILE).is_file():
+        problems += _read_names(root).problems
+    return problems
 
 
 def load_suggested_timezones(root: Path | None = None) -> tuple[str, ...]:
     """Load `timezones.yaml`: the zones offered as buttons, each a valid IANA name."""
-    root = root or messages_dir()
-    data = _read_yaml(root, TIMEZONES_FILE)
-    if not isinstance(data, list) or not all(isinstance(z, str) for z in data):
-        raise ContentDataError(TIMEZONES_FILE, None, "expected a list of IANA time zone names")
-    for zone in data:
-        if not is_valid_timezone(zone):
-            raise ContentDataError(TIMEZONES_FILE, None, f"{zone!r} is not a known IANA time zone")
-    return tuple(data)
+    return _read_suggested(root or messages_dir()).valid().root
 
 
 def timezone_name_key(text: str) -> str:
@@ -82,18 +83,15 @@ def load_timezone_names(root: Path | None = None) -> dict[str, str]:
     root = root or messages_dir()
     if not (root / TIMEZONE_NAMES_FILE).is_file():
         return {}
-    data = _read_yaml(root, TIMEZONE_NAMES_FILE)
-    if not isinstance(data, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
-    ):
-        raise ContentDataError(
-            TIMEZONE_NAMES_FILE, None, "expected lines of the form  name: IANA/Zone"
-        )
-    names: dict[str, str] = {}
-    for name, zone in data.items():
-        if not is_valid_timezone(zone):
-            raise ContentDataError(
-                TIMEZONE_NAMES_FILE, None, f"{name}: {zone!r} is not a known IANA time zone"
-            )
-        names[timezone_name_key(name)] = zone
-    return names
+    names = _read_names(root).valid().root
+    return {timezone_name_key(name): zone for name, zone in names.items()}
+
+
+def _read_suggested(root: Path) -> DataFile[SuggestedTimezones]:
+    expected = "a list of IANA time zone names"
+    return read_data_file(root, TIMEZONES_FILE, SuggestedTimezones, expected)
+
+
+def _read_names(root: Path) -> DataFile[TimezoneNames]:
+    expected = "lines of the form  name: IANA/Zone"
+    return read_data_file(root, TIMEZONE_NAMES_FILE, TimezoneNames, expected)

@@ -33,6 +33,34 @@ class Message:
     state: DeliveryState = DeliveryState.PENDING
 
 
+Buttons = list[list[list[str]]]
+
+
+def text_message(
+    *,
+    chat_id: int,
+    recipient_id: int | None,
+    unique_key: str,
+    text: str,
+    now: datetime,
+    kind: str = "notice",
+    buttons: Buttons | None = None,
+    **fields: Any,
+) -> Message:
+    """A text message (with stored rows of [label, callback data]) to send now.
+
+    `fields` go into the payload beside the text, for the code that later finds the row.
+    """
+    return Message(
+        chat_id=chat_id,
+        recipient_id=recipient_id,
+        kind=kind,
+        unique_key=unique_key,
+        payload={"text": text, "buttons": buttons or [], **fields},
+        not_before=now,
+    )
+
+
 def about_patient(
     patient_id: int,
     *,
@@ -42,19 +70,39 @@ def about_patient(
     text: str,
     now: datetime,
     kind: str = "notice",
+    buttons: Buttons | None = None,
+    **fields: Any,
 ) -> Message:
-    """A plain text message concerning one patient, to send now.
+    """A text message concerning one patient, to send now.
 
     The payload names the patient, so that revoking a caregiver and erasing a patient's data
     find every queued message about them.
     """
+    return text_message(
+        chat_id=chat_id,
+        recipient_id=recipient_id,
+        unique_key=unique_key,
+        text=text,
+        now=now,
+        kind=kind,
+        buttons=buttons,
+        patient_id=patient_id,
+        **fields,
+    )
+
+
+def later_copy(
+    row: OutboxDelivery, *, chat_id: int, recipient_id: int, unique_key: str, at: datetime
+) -> Message:
+    """The same message again at `at` (a snooze): same payload, kind and schedule."""
     return Message(
         chat_id=chat_id,
         recipient_id=recipient_id,
-        kind=kind,
+        kind=row.kind,
         unique_key=unique_key,
-        payload={"text": text, "buttons": [], "patient_id": patient_id},
-        not_before=now,
+        payload=row.payload,
+        not_before=at,
+        schedule_id=row.schedule_id,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from reminderbot.content import Catalog
+from reminderbot.content.tip_message import tip_message
 from reminderbot.delivery import callbacks
 
 Buttons = list[list[list[str]]]
@@ -19,8 +20,7 @@ def tip_payload(
     catalog: Catalog, locale: str, topic: str, text: str, **common: Any
 ) -> dict[str, Any]:
     """A tip with its topic as a heading."""
-    title = catalog.text(locale, f"delivery.tip_topic.{topic}", **common)
-    return payload(catalog.text(locale, "delivery.tip", topic=title, tip=text, **common))
+    return payload(tip_message(catalog, locale, topic, text, **common))
 
 
 def checkin_payload(catalog: Catalog, locale: str, key: str, **common: Any) -> dict[str, Any]:

@@ -1,101 +1,48 @@
-"""Alerts: raising one from a check-in, telling the right people, repeating, acknowledging."""
+"""Alerts: raising one (check-in or calcium), telling the right people, repeating, acknowledging."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reminderbot.care.escalation import Assessment
-from reminderbot.content import Catalog
 from reminderbot.delivery import callbacks
 from reminderbot.delivery.outbox import Message, about_patient, enqueue
-from reminderbot.store.audience import Recipient, caregivers, coordinators
-from reminderbot.store.models import Alert, AlertState, CheckIn, OutboxDelivery, Person
+from reminderbot.runtime import Runtime
+from reminderbot.services.alert_texts import AlertCause, CalciumCause, PainCause
+from reminderbot.services.replies import Asker, Reply, keyboard
+from reminderbot.store.audience import Recipient, caregivers, coordinators, is_coordinator
+from reminderbot.store.models import Alert, AlertState, OutboxDelivery, Person
 from reminderbot.store.people import add_audit
 
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "ACK",
+    "RESOLVE",
+    "AlertCause",
+    "CalciumCause",
+    "PainCause",
+    "acknowledge",
+    "acknowledge_tap",
+    "audience",
+    "raise_alert",
+    "repeat_unacknowledged",
+    "trend_scores",
+]
+
 ACK = "ack"
-
-
-@dataclass(frozen=True)
-class AlertContext:
-    """What every alert text needs besides the check-in itself."""
-
-    catalog: Catalog
-    common: dict[str, Any]
-    coordinator_ids: Sequence[int]
-
-
-def _text(ctx: AlertContext, locale: str, key: str, **values: Any) -> str:
-    return ctx.catalog.text(locale, key, **{**ctx.common, **values})
-
-
-def _flag_name(ctx: AlertContext, locale: str, flag: str) -> str:
-    key = f"alert.flag.{flag}"
-    return _text(ctx, locale, key) if key in ctx.catalog.keys else flag
-
-
-def _reason_name(ctx: AlertContext, locale: str, reason: str) -> str:
-    code = reason.split(":", 1)[0]
-    return _text(ctx, locale, f"alert.reason.{code}")
-
-
-def _told(ctx: AlertContext, locale: str, told_keys: Sequence[str]) -> str:
-    # The first paragraph of the first advice is what the patient acts on; the rest is detail.
-    if not told_keys:
-        return _text(ctx, locale, "alert.none")
-    return _text(ctx, locale, told_keys[0]).split("\n\n", 1)[0]
-
-
-def render_alert(
-    ctx: AlertContext,
-    locale: str,
-    *,
-    patient: Person,
-    checkin: CheckIn,
-    assessment: Assessment,
-    trend: Sequence[int],
-    told_keys: Sequence[str],
-    caregiver_name: str | None,
-) -> str:
-    """The alert text in one recipient's language: who, score and trend, flags, what was told."""
-    flags = [r.split(":", 1)[1] for r in assessment.reasons if r.startswith("red_flag:")]
-    none = _text(ctx, locale, "alert.none")
-    separator = _text(ctx, locale, "common.list_separator")
-    reasons = [r for r in assessment.reasons if not r.startswith("red_flag:")]
-    usual = f"{assessment.usual:g}" if assessment.usual is not None else "—"
-    return _text(
-        ctx,
-        locale,
-        "alert.message",
-        urgency=_text(ctx, locale, f"alert.urgency.t{assessment.tier}"),
-        patient_name=patient.display_name or "—",
-        patient_id=patient.id,
-        proxy=(
-            _text(ctx, locale, "alert.proxy", caregiver_name=caregiver_name)
-            if caregiver_name
-            else ""
-        ),
-        score=checkin.score,
-        usual=usual,
-        trend=" → ".join(str(s) for s in trend) or _text(ctx, locale, "alert.no_history"),
-        flags=separator.join(_flag_name(ctx, locale, f) for f in flags) or none,
-        reasons=separator.join(_reason_name(ctx, locale, r) for r in reasons) or none,
-        told=_told(ctx, locale, told_keys),
-        note=_text(ctx, locale, "alert.note", note=checkin.note) if checkin.note else "",
-    )
+# The coordinators' "Resolve" action; the acknowledgement reply offers it.
+RESOLVE = "alr"
 
 
 async def audience(
-    session: AsyncSession, ctx: AlertContext, patient_id: int, tier: int
+    session: AsyncSession, rt: Runtime, patient_id: int, tier: int
 ) -> tuple[list[Recipient], list[Recipient]]:
     """(coordinators to notify, caregivers to notify) for a tier.
 
@@ -107,39 +54,59 @@ async def audience(
     if tier == 1:
         return [], await caregivers(session, patient_id, copies_only=True)
     return (
-        await coordinators(session, ctx.coordinator_ids),
+        await coordinators(session, rt.settings.coordinator_ids),
         await caregivers(session, patient_id),
     )
 
 
-async def _queue(
-    session: AsyncSession,
-    ctx: AlertContext,
+def _alert_message(
     alert: Alert,
-    render: Callable[[str], str],
+    recipient: Recipient,
+    text: str,
+    buttons: list[list[list[str]]],
+    round_: int,
     now: datetime,
-) -> int:
-    """Queue an alert to its audience, each in their language; coordinators get Acknowledge."""
-    staff, family = await audience(session, ctx, alert.patient_id, alert.tier)
+) -> Message:
+    """One copy of an alert; round 0 is the first sending, later rounds are repeats."""
+    return about_patient(
+        alert.patient_id,
+        chat_id=recipient.chat_id,
+        recipient_id=recipient.person_id,
+        kind="alert",
+        unique_key=f"alert:{alert.id}:{recipient.chat_id}:{round_}",
+        text=text,
+        now=now,
+        buttons=buttons,
+        alert_id=alert.id,
+    )
+
+
+async def raise_alert(
+    session: AsyncSession, rt: Runtime, *, patient: Person, cause: AlertCause, now: datetime
+) -> Alert:
+    """Record the alert and queue it to its audience in the caller's transaction.
+
+    Each recipient reads it in their language; coordinators' copies carry Acknowledge.
+    """
+    alert = Alert(
+        patient_id=patient.id,
+        checkin_id=cause.checkin_id,
+        tier=cause.tier,
+        reasons=cause.reasons,
+        state=AlertState.OPEN,
+        created_at=now,
+    )
+    session.add(alert)
+    await session.flush()
+    r = rt.renderer
+    staff, family = await audience(session, rt, alert.patient_id, alert.tier)
     messages = []
-    for recipient, is_staff in [(r, True) for r in staff] + [(r, False) for r in family]:
+    for recipient, is_staff in [(x, True) for x in staff] + [(x, False) for x in family]:
         locale = recipient.language
-        ack = [_text(ctx, locale, "alert.acknowledge_button"), callbacks.build(ACK, str(alert.id))]
-        messages.append(
-            Message(
-                chat_id=recipient.chat_id,
-                recipient_id=recipient.person_id,
-                kind="alert",
-                unique_key=f"alert:{alert.id}:{recipient.chat_id}:0",
-                payload={
-                    "text": render(locale),
-                    "buttons": [[ack]] if is_staff else [],
-                    "alert_id": alert.id,
-                    "patient_id": alert.patient_id,
-                },
-                not_before=now,
-            )
-        )
+        ack = [r.text(locale, "alert.acknowledge_button"), callbacks.build(ACK, str(alert.id))]
+        text = cause.render(r, locale, patient)
+        buttons = [[ack]] if is_staff else []
+        messages.append(_alert_message(alert, recipient, text, buttons, 0, now))
     await enqueue(session, messages, now)
     log.info(
         "alert raised alert=%d person=%d tier=%d recipients=%d",
@@ -148,133 +115,45 @@ async def _queue(
         alert.tier,
         len(messages),
     )
-    return len(messages)
-
-
-async def raise_alert(
-    session: AsyncSession,
-    ctx: AlertContext,
-    *,
-    patient: Person,
-    checkin: CheckIn,
-    assessment: Assessment,
-    trend: Sequence[int],
-    told_keys: Sequence[str],
-    caregiver_name: str | None,
-    now: datetime,
-) -> Alert:
-    """Record the alert and queue its messages in the same transaction as the check-in."""
-    alert = Alert(
-        patient_id=patient.id,
-        checkin_id=checkin.id,
-        tier=assessment.tier,
-        reasons=list(assessment.reasons),
-        state=AlertState.OPEN,
-        created_at=now,
-    )
-    session.add(alert)
-    await session.flush()
-
-    def render(locale: str) -> str:
-        return render_alert(
-            ctx,
-            locale,
-            patient=patient,
-            checkin=checkin,
-            assessment=assessment,
-            trend=trend,
-            told_keys=told_keys,
-            caregiver_name=caregiver_name,
-        )
-
-    await _queue(session, ctx, alert, render, now)
-    return alert
-
-
-async def raise_calcium_alert(
-    session: AsyncSession,
-    ctx: AlertContext,
-    *,
-    patient: Person,
-    tier: int,
-    band: str,
-    reading: str,
-    mmol: str,
-    advice_key: str,
-    now: datetime,
-) -> Alert:
-    """Record an abnormal blood calcium result as an alert and queue it like a pain alert."""
-    alert = Alert(
-        patient_id=patient.id,
-        tier=tier,
-        reasons=[f"calcium:{band}"],
-        state=AlertState.OPEN,
-        created_at=now,
-    )
-    session.add(alert)
-    await session.flush()
-
-    def render(locale: str) -> str:
-        return _text(
-            ctx,
-            locale,
-            "alert.calcium_message",
-            urgency=_text(ctx, locale, f"alert.urgency.t{tier}"),
-            patient_name=patient.display_name or "—",
-            patient_id=patient.id,
-            reading=reading,
-            mmol=mmol,
-            told=_told(ctx, locale, [advice_key]),
-        )
-
-    await _queue(session, ctx, alert, render, now)
     return alert
 
 
 async def repeat_unacknowledged(
-    session: AsyncSession, ctx: AlertContext, now: datetime, every: timedelta
+    session: AsyncSession, rt: Runtime, now: datetime, every: timedelta
 ) -> int:
     """Re-send open emergency (T3) alerts to coordinators every `every` until acknowledged."""
     stmt = select(Alert).where(Alert.state == AlertState.OPEN, Alert.tier >= 3)
-    alerts = list((await session.scalars(stmt)).all())
-    if not alerts:
+    open_alerts = list((await session.scalars(stmt)).all())
+    if not open_alerts:
         return 0
-    staff = await coordinators(session, ctx.coordinator_ids)
+    staff = await coordinators(session, rt.settings.coordinator_ids)
     messages = []
-    for alert in alerts:
+    for alert in open_alerts:
         rounds = int((now - alert.created_at) / every)
         if rounds < 1:
             continue
         # Repeat exactly what each coordinator was sent first, with how long it has waited.
-        first_keys = {f"alert:{alert.id}:{r.chat_id}:0": r for r in staff}
+        first_keys = {f"alert:{alert.id}:{x.chat_id}:0": x for x in staff}
         originals = await session.scalars(
             select(OutboxDelivery).where(OutboxDelivery.unique_key.in_(list(first_keys)))
         )
         for original in originals.all():
             recipient = first_keys[original.unique_key]
-            prefix = _text(
-                ctx,
+            prefix = rt.renderer.text(
                 recipient.language,
                 "alert.repeat_prefix",
                 minutes=int((now - alert.created_at).total_seconds() // 60),
             )
-            messages.append(
-                Message(
-                    chat_id=recipient.chat_id,
-                    recipient_id=recipient.person_id,
-                    kind="alert",
-                    unique_key=f"alert:{alert.id}:{recipient.chat_id}:{rounds}",
-                    payload={**original.payload, "text": prefix + original.payload["text"]},
-                    not_before=now,
-                )
-            )
+            text = prefix + original.payload["text"]
+            buttons = original.payload.get("buttons") or []
+            messages.append(_alert_message(alert, recipient, text, buttons, rounds, now))
     await enqueue(session, messages, now)
     return len(messages)
 
 
 async def acknowledge(
     session: AsyncSession,
-    ctx: AlertContext,
+    rt: Runtime,
     *,
     alert_id: int,
     by: Person | None,
@@ -302,18 +181,17 @@ async def acknowledge(
         subject_person_id=patient.id,
         details={"alert": alert.id},
     )
-    staff = await coordinators(session, ctx.coordinator_ids)
+    staff = await coordinators(session, rt.settings.coordinator_ids)
     family = await caregivers(session, patient.id)
     at = now.astimezone(zone).strftime("%H:%M")
     messages = [
         about_patient(
             patient.id,
-            chat_id=r.chat_id,
-            recipient_id=r.person_id,
-            unique_key=f"ack:{alert.id}:{r.chat_id}",
-            text=_text(
-                ctx,
-                r.language,
+            chat_id=x.chat_id,
+            recipient_id=x.person_id,
+            unique_key=f"ack:{alert.id}:{x.chat_id}",
+            text=rt.renderer.text(
+                x.language,
                 "alert.acknowledged",
                 patient_name=patient.display_name or "—",
                 patient_id=patient.id,
@@ -322,11 +200,78 @@ async def acknowledge(
             ),
             now=now,
         )
-        for r in [*staff, *family]
-        if r.chat_id != by_telegram_id
+        for x in [*staff, *family]
+        if x.chat_id != by_telegram_id
     ]
     await enqueue(session, messages, now)
     return alert, True
+
+
+async def acknowledge_tap(
+    rt: Runtime,
+    session: AsyncSession,
+    asker: Asker,
+    person: Person | None,
+    alert_key: str,
+    now: datetime,
+) -> list[Reply]:
+    """A coordinator's "Acknowledge": only coordinators may; the others are told."""
+    locale = rt.locale_for(asker.language_code, person)
+    if not alert_key.isdigit() or not await is_coordinator(
+        session, asker.telegram_id, rt.settings.coordinator_ids
+    ):
+        add_audit(
+            session,
+            at=now,
+            action="refused:acknowledge",
+            actor_telegram_id=asker.telegram_id,
+            details={"alert": alert_key},
+        )
+        return [Reply(rt.text(locale, "alert.not_allowed"))]
+    zone = ZoneInfo(person.timezone if person else rt.settings.default_timezone)
+    alert, newly = await acknowledge(
+        session,
+        rt,
+        alert_id=int(alert_key),
+        by=person,
+        by_telegram_id=asker.telegram_id,
+        by_name=(person.display_name if person else None) or asker.first_name,
+        now=now,
+        zone=zone,
+    )
+    if alert is None:
+        return []
+    patient = await session.get(Person, alert.patient_id)
+    assert patient is not None
+    if newly:
+        log.info("alert acknowledged alert=%d by=%d", alert.id, asker.telegram_id)
+        resolve = (
+            rt.text(locale, "coordinator.alerts.resolve_button"),
+            callbacks.build(RESOLVE, str(alert.id)),
+        )
+        return [
+            Reply(
+                rt.text(
+                    locale,
+                    "alert.acknowledged_you",
+                    patient_name=patient.display_name or "—",
+                    patient_id=patient.id,
+                ),
+                keyboard([resolve]),
+            )
+        ]
+    by = await session.get(Person, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
+    at = alert.acknowledged_at.astimezone(zone).strftime("%H:%M") if alert.acknowledged_at else "—"
+    return [
+        Reply(
+            rt.text(
+                locale,
+                "alert.already_acknowledged",
+                by=(by.display_name if by else None) or "—",
+                at=at,
+            )
+        )
+    ]
 
 
 def trend_scores(
@@ -335,3 +280,70 @@ def trend_scores(
     """Scores of the last `days` days, oldest first, for the alert's trend line."""
     since = now - timedelta(days=days)
     return [score for at, score in sorted(history) if at >= since]
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A resolved alert and its patient, for the resolver's confirmation."""
+
+    alert: Alert
+    patient: Person | None
+
+
+async def resolve_alert(
+    session: AsyncSession,
+    rt: Runtime,
+    *,
+    alert_id: int,
+    by: Person,
+    note: str | None,
+    now: datetime,
+) -> Resolution | None:
+    """Close an alert with an optional note and tell the other coordinators; None if closed."""
+    alert = await session.get(Alert, alert_id, with_for_update=True)
+    if alert is None or alert.state == AlertState.RESOLVED:
+        return None
+    if alert.state == AlertState.OPEN:
+        # Resolving implies someone looked: the alert stops repeating as acknowledged would.
+        alert.acknowledged_at = now
+        alert.acknowledged_by_id = by.id
+    alert.state = AlertState.RESOLVED
+    alert.resolved_at = now
+    alert.resolved_by_id = by.id
+    alert.resolution_note = note
+    add_audit(
+        session,
+        at=now,
+        action="alert:resolve",
+        actor_telegram_id=by.telegram_user_id,
+        subject_person_id=alert.patient_id,
+        details={"alert": alert.id, "with_note": note is not None},
+    )
+    patient = await session.get(Person, alert.patient_id)
+    others = [
+        r for r in await coordinators(session, rt.settings.coordinator_ids)
+        if r.chat_id != by.chat_id
+    ]
+    await enqueue(
+        session,
+        [
+            about_patient(
+                alert.patient_id,
+                chat_id=r.chat_id,
+                recipient_id=r.person_id,
+                unique_key=f"resolved:{alert.id}:{r.chat_id}",
+                text=rt.renderer.text(
+                    r.language,
+                    "coordinator.alerts.resolved_notice",
+                    alert_id=alert.id,
+                    patient_name=(patient.display_name if patient else None) or "—",
+                    by=by.display_name or "—",
+                ),
+                now=now,
+            )
+            for r in others
+        ],
+        now,
+    )
+    log.info("alert resolved alert=%d by=%d", alert.id, by.telegram_user_id)
+    return Resolution(alert, patient)

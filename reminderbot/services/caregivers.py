@@ -2,28 +2,58 @@
 
 Tokens are random (secrets), shown once in the invite link and stored only as a SHA-256 hash,
 so a database copy cannot be used to join as someone's caregiver.
+
+The chat use cases (/caregiver, opening an invite link, the caregiver buttons, a caregiver's
+/pain) are entry points here, each in its own transaction. Callback data only names what was
+tapped; every tap is checked against the tapping user's own links, and a tap on someone else's
+link is refused and audited.
 """
 
 from __future__ import annotations
 
 import enum
 import hashlib
+import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from reminderbot.content.describe import format_local_date
+from reminderbot.delivery import callbacks
+from reminderbot.delivery.outbox import Message, about_patient, enqueue
+from reminderbot.runtime import Runtime
+from reminderbot.services.replies import Asker, Reply, keyboard
 from reminderbot.store.models import (
     Alert,
     CaregiverLink,
     DeliveryState,
     InviteToken,
     OutboxDelivery,
+    PatientStatus,
     Person,
+    Role,
+)
+from reminderbot.store.people import add_audit, find_person
+
+log = logging.getLogger(__name__)
+
+ACCEPT = "cga"
+DECLINE = "cgd"
+OPTION = "cgo"
+REVOKE = "cgr"
+LEAVE = "cgl"
+CANCEL_INVITES = "cgx"
+PROXY_FOR = "cgp"
+PROXY_SCORE = "cps"
+ACTIONS = frozenset(
+    {ACCEPT, DECLINE, OPTION, REVOKE, LEAVE, CANCEL_INVITES, PROXY_FOR, PROXY_SCORE}
 )
 
 # 18 random bytes: 24 URL-safe characters, well inside Telegram's 64-character start parameter.
@@ -293,3 +323,493 @@ async def _cancel(session: AsyncSession, ids: Sequence[int]) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- chat use cases -----------------------------------------------------------------------------
+
+
+class BeginCheckin(Protocol):
+    """Starts a check-in for a patient (the check-in service's `begin`), here for a proxy score."""
+
+    def __call__(
+        self,
+        rt: Runtime,
+        session: AsyncSession,
+        person: Person,
+        *,
+        prompt_key: str,
+        source: str,
+        prompted_at: datetime,
+        score: int,
+        now: datetime,
+        reporter: Person | None = None,
+    ) -> Awaitable[list[Reply]]:
+        """Record the score and return the first follow-up question."""
+        ...
+
+
+# The onboarding step to repeat when a patient mid-way through set-up sends /caregiver.
+OnboardingStep = Callable[[Runtime, Person], list[Reply]]
+
+
+def _name(person: Person | None) -> str:
+    return (person.display_name if person else None) or "—"
+
+
+def _receives(rt: Runtime, locale: str, link: CaregiverLink) -> str:
+    return rt.text(locale, f"caregiver.receives.{receive_option(link).value}")
+
+
+def _refuse(
+    session: AsyncSession, asker: Asker, action: str, key: str, now: datetime
+) -> list[Reply]:
+    add_audit(
+        session,
+        at=now,
+        action=f"refused:{action}",
+        actor_telegram_id=asker.telegram_id,
+        details={"key": key},
+    )
+    log.warning("refused caregiver button user=%d action=%s", asker.telegram_id, action)
+    return []
+
+
+def _notice(person: Person, key: str, text: str, now: datetime, patient_id: int) -> Message:
+    return about_patient(
+        patient_id,
+        chat_id=person.chat_id,
+        recipient_id=person.id,
+        unique_key=key,
+        text=text,
+        now=now,
+    )
+
+
+async def caregiver_command(
+    rt: Runtime, asker: Asker, bot_username: str, onboarding_step: OnboardingStep
+) -> list[Reply]:
+    """/caregiver: a patient gets a new invite link and their caregivers; a caregiver, theirs."""
+    now = rt.clock.now()
+    async with rt.sessions.begin() as session:
+        person = await find_person(session, asker.telegram_id)
+        replies = await _command(rt, session, asker, person, bot_username, onboarding_step, now)
+    log.info("caregiver command user=%d", asker.telegram_id)
+    return replies
+
+
+async def _command(
+    rt: Runtime,
+    session: AsyncSession,
+    asker: Asker,
+    person: Person | None,
+    bot_username: str,
+    onboarding_step: OnboardingStep,
+    now: datetime,
+) -> list[Reply]:
+    locale = rt.locale_for(asker.language_code, person)
+    following = await patients_of(session, person.id) if person else []
+    replies: list[Reply] = []
+    if person is not None and person.patient is not None:
+        if person.patient.status == PatientStatus.ONBOARDING:
+            return onboarding_step(rt, person)
+        if person.patient.status == PatientStatus.STOPPED:
+            replies.append(Reply(rt.text(locale, "settings.not_subscribed")))
+        else:
+            replies.extend(await _patient_side(rt, session, person, bot_username, now))
+    if following:
+        assert person is not None
+        replies.append(_caregiver_side(rt, person, following))
+    if not replies:
+        replies.append(Reply(rt.text(locale, "caregiver.not_patient")))
+    return replies
+
+
+async def _patient_side(
+    rt: Runtime, session: AsyncSession, patient: Person, bot_username: str, now: datetime
+) -> list[Reply]:
+    locale = patient.language
+    zone = ZoneInfo(patient.timezone)
+    ttl = rt.settings.invite_ttl
+    token = create_invite(session, patient, now, ttl)
+    add_audit(
+        session,
+        at=now,
+        action="invite:create",
+        actor_telegram_id=patient.telegram_user_id,
+        subject_person_id=patient.id,
+    )
+    expires = format_local_date(rt.catalog, locale, (now + ttl).astimezone(zone).date())
+    link = f"https://t.me/{bot_username}?start={token}"
+    replies = [Reply(rt.text(locale, "caregiver.invite.created", link=link, expires=expires))]
+    current = await caregivers_of(session, patient.id)
+    lines = [rt.text(locale, "caregiver.list.header")]
+    lines += [
+        rt.text(
+            locale,
+            "caregiver.list.item",
+            name=_name(view.other),
+            receives=_receives(rt, locale, view.link),
+        )
+        for view in current
+    ]
+    if not current:
+        lines = [rt.text(locale, "caregiver.list.none")]
+    rows = [
+        [
+            (
+                rt.text(locale, "caregiver.revoke_button", name=_name(view.other)),
+                callbacks.build(REVOKE, str(view.link.id)),
+            )
+        ]
+        for view in current
+    ]
+    # The invite just made counts too; mention the number only when there are earlier ones, but
+    # always offer to cancel, in case a link went to the wrong person.
+    waiting = len(await open_invites(session, patient.id, now))
+    if waiting > 1:
+        lines.append(rt.text(locale, "caregiver.list.open_invites", count=waiting))
+    if waiting:
+        rows.append(
+            [
+                (
+                    rt.text(locale, "caregiver.cancel_invites_button"),
+                    callbacks.build(CANCEL_INVITES, str(patient.id)),
+                )
+            ]
+        )
+    replies.append(Reply("\n".join(lines), keyboard(*rows)))
+    return replies
+
+
+def _caregiver_side(rt: Runtime, person: Person, following: list[LinkView]) -> Reply:
+    locale = person.language
+    lines = [rt.text(locale, "caregiver.following.header")]
+    rows: list[list[tuple[str, str]]] = []
+    for view in following:
+        name = _name(view.other)
+        lines.append(
+            rt.text(
+                locale,
+                "caregiver.following.item",
+                name=name,
+                receives=_receives(rt, locale, view.link),
+            )
+        )
+        rows.append(
+            [
+                (
+                    rt.text(locale, "caregiver.options_button", name=name),
+                    callbacks.build(OPTION, str(view.link.id), "ask"),
+                ),
+                (
+                    rt.text(locale, "caregiver.leave_button", name=name),
+                    callbacks.build(LEAVE, str(view.link.id)),
+                ),
+            ]
+        )
+    return Reply("\n".join(lines), keyboard(*rows))
+
+
+async def open_invite(rt: Runtime, asker: Asker, token: str) -> list[Reply]:
+    """`/start <token>`: show whose caregiver they would become, or why the link cannot work."""
+    now = rt.clock.now()
+    async with rt.sessions.begin() as session:
+        person = await find_person(session, asker.telegram_id)
+        locale = rt.locale_for(asker.language_code, person)
+        check = await check_invite(session, token, asker.telegram_id, now)
+        if check.status != InviteStatus.VALID:
+            add_audit(
+                session,
+                at=now,
+                action=f"refused:invite_{check.status.value}",
+                actor_telegram_id=asker.telegram_id,
+                subject_person_id=check.patient.id if check.patient else None,
+            )
+            log.info("invite refused user=%d status=%s", asker.telegram_id, check.status.value)
+            name = _name(check.patient)
+            return [
+                Reply(rt.text(locale, f"caregiver.invite.{check.status.value}", patient_name=name))
+            ]
+    # Nothing about the invitee is stored until they accept.
+    return [
+        Reply(
+            rt.text(locale, "caregiver.invite.offer", patient_name=_name(check.patient)),
+            keyboard(
+                [
+                    (
+                        rt.text(locale, "caregiver.invite.accept_button"),
+                        callbacks.build(ACCEPT, token),
+                    )
+                ],
+                [
+                    (
+                        rt.text(locale, "caregiver.invite.decline_button"),
+                        callbacks.build(DECLINE, "-"),
+                    )
+                ],
+            ),
+        )
+    ]
+
+
+async def _accept(
+    rt: Runtime,
+    session: AsyncSession,
+    asker: Asker,
+    person: Person | None,
+    chat_id: int,
+    token: str,
+    now: datetime,
+) -> list[Reply]:
+    locale = rt.locale_for(asker.language_code, person)
+    check = await check_invite(session, token, asker.telegram_id, now)
+    if check.status != InviteStatus.VALID or check.invite is None or check.patient is None:
+        add_audit(
+            session,
+            at=now,
+            action=f"refused:invite_{check.status.value}",
+            actor_telegram_id=asker.telegram_id,
+        )
+        return [
+            Reply(
+                rt.text(
+                    locale,
+                    f"caregiver.invite.{check.status.value}",
+                    patient_name=_name(check.patient),
+                )
+            )
+        ]
+    patient = check.patient
+    if person is None:
+        person = Person(
+            telegram_user_id=asker.telegram_id,
+            chat_id=chat_id,
+            display_name=(asker.first_name or "")[:128] or None,
+            language=locale,
+            # Caregivers usually live near the patient; /settings is for patients only.
+            timezone=patient.timezone,
+            role=Role.CAREGIVER,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(person)
+        await session.flush()
+    elif person.role == Role.PATIENT and person.patient is None:
+        person.role = Role.CAREGIVER
+    link = await use_invite(session, check.invite, person, now)
+    if link is None:
+        return [Reply(rt.text(locale, "caregiver.invite.used", patient_name=_name(patient)))]
+    add_audit(
+        session,
+        at=now,
+        action="caregiver:linked",
+        actor_telegram_id=asker.telegram_id,
+        subject_person_id=patient.id,
+        details={"link": link.id},
+    )
+    text = rt.text(patient.language, "caregiver.notice.accepted", caregiver_name=_name(person))
+    await enqueue(session, [_notice(patient, f"cg:accepted:{link.id}", text, now, patient.id)], now)
+    log.info("caregiver linked link=%d patient=%d caregiver=%d", link.id, patient.id, person.id)
+    return [_ask_option(rt, person.language, link, patient, "caregiver.accepted")]
+
+
+def _ask_option(rt: Runtime, locale: str, link: CaregiverLink, patient: Person, key: str) -> Reply:
+    rows = [
+        [
+            (
+                rt.text(locale, f"caregiver.option.{option.value}"),
+                callbacks.build(OPTION, str(link.id), option.value),
+            )
+        ]
+        for option in ReceiveOption
+    ]
+    return Reply(rt.text(locale, key, patient_name=_name(patient)), keyboard(*rows))
+
+
+async def button(
+    rt: Runtime,
+    asker: Asker,
+    chat_id: int,
+    data: callbacks.ButtonData,
+    begin_checkin: BeginCheckin,
+) -> list[Reply]:
+    """A caregiver button; [] when stale or not the tapping user's to press (then audited)."""
+    now = rt.clock.now()
+    async with rt.sessions.begin() as session:
+        person = await find_person(session, asker.telegram_id)
+        return await _button(rt, session, asker, person, chat_id, data, begin_checkin, now)
+
+
+async def _button(
+    rt: Runtime,
+    session: AsyncSession,
+    asker: Asker,
+    person: Person | None,
+    chat_id: int,
+    data: callbacks.ButtonData,
+    begin_checkin: BeginCheckin,
+    now: datetime,
+) -> list[Reply]:
+    if data.action == ACCEPT:
+        return await _accept(rt, session, asker, person, chat_id, data.key, now)
+    if data.action == DECLINE:
+        locale = rt.locale_for(asker.language_code, person)
+        return [Reply(rt.text(locale, "caregiver.invite.declined"))]
+    if person is None or not data.key.isdigit():
+        return _refuse(session, asker, data.action, data.key, now)
+    if data.action == CANCEL_INVITES:
+        if int(data.key) != person.id:
+            return _refuse(session, asker, data.action, data.key, now)
+        count = await cancel_open_invites(session, person.id, now)
+        add_audit(
+            session,
+            at=now,
+            action="invite:cancel",
+            actor_telegram_id=asker.telegram_id,
+            subject_person_id=person.id,
+            details={"count": count},
+        )
+        return [Reply(rt.text(person.language, "caregiver.invites_cancelled", count=count))]
+    if data.action in (PROXY_FOR, PROXY_SCORE):
+        return await _proxy_button(rt, session, asker, person, data, begin_checkin, now)
+    link = await session.get(CaregiverLink, int(data.key))
+    if link is None or link.revoked_at is not None:
+        return []
+    if data.action == REVOKE:
+        if link.patient_id != person.id:
+            return _refuse(session, asker, data.action, data.key, now)
+        return await _end(rt, session, asker, link, by_patient=True, now=now)
+    if link.caregiver_id != person.id:
+        return _refuse(session, asker, data.action, data.key, now)
+    if data.action == LEAVE:
+        return await _end(rt, session, asker, link, by_patient=False, now=now)
+    if data.action == OPTION:
+        return await _option(rt, session, person, link, data.value)
+    return []
+
+
+async def _option(
+    rt: Runtime, session: AsyncSession, person: Person, link: CaregiverLink, value: str
+) -> list[Reply]:
+    patient = await session.get(Person, link.patient_id)
+    assert patient is not None
+    if value == "ask":
+        return [_ask_option(rt, person.language, link, patient, "caregiver.option_ask")]
+    try:
+        option = ReceiveOption(value)
+    except ValueError:
+        return []
+    set_receive_option(link, option)
+    return [
+        Reply(
+            rt.text(
+                person.language,
+                "caregiver.option_saved",
+                receives=_receives(rt, person.language, link),
+                patient_name=_name(patient),
+            )
+        )
+    ]
+
+
+async def _end(
+    rt: Runtime,
+    session: AsyncSession,
+    asker: Asker,
+    link: CaregiverLink,
+    *,
+    by_patient: bool,
+    now: datetime,
+) -> list[Reply]:
+    patient = await session.get(Person, link.patient_id)
+    carer = await session.get(Person, link.caregiver_id)
+    assert patient is not None and carer is not None
+    cancelled = await end_link(session, link, now)
+    add_audit(
+        session,
+        at=now,
+        action="caregiver:revoked" if by_patient else "caregiver:left",
+        actor_telegram_id=asker.telegram_id,
+        subject_person_id=patient.id,
+        details={"link": link.id, "cancelled": cancelled},
+    )
+    log.info(
+        "caregiver link ended link=%d by_patient=%s cancelled=%d", link.id, by_patient, cancelled
+    )
+    if by_patient:
+        text = rt.text(carer.language, "caregiver.notice.revoked", patient_name=_name(patient))
+        notice = _notice(carer, f"cg:revoked:{link.id}", text, now, patient.id)
+        reply = rt.text(patient.language, "caregiver.revoked_you", caregiver_name=_name(carer))
+    else:
+        text = rt.text(patient.language, "caregiver.notice.left", caregiver_name=_name(carer))
+        notice = _notice(patient, f"cg:left:{link.id}", text, now, patient.id)
+        reply = rt.text(carer.language, "caregiver.left_you", patient_name=_name(patient))
+    await enqueue(session, [notice], now)
+    return [Reply(reply)]
+
+
+async def proxy_pain(rt: Runtime, session: AsyncSession, person: Person) -> list[Reply] | None:
+    """/pain from a caregiver who is not a patient: pick the patient, then the score.
+
+    None when the person follows nobody (the caller answers as for a stranger). Runs in the
+    caller's transaction: /pain decides between patient and caregiver with one person row.
+    """
+    following = [
+        v
+        for v in await patients_of(session, person.id)
+        if v.other.patient is None or v.other.patient.status != PatientStatus.STOPPED
+    ]
+    if not following:
+        return None
+    if len(following) == 1:
+        return [_proxy_scale(rt, person.language, following[0].other)]
+    rows = [
+        [(_name(view.other), callbacks.build(PROXY_FOR, str(view.other.id)))] for view in following
+    ]
+    return [Reply(rt.text(person.language, "caregiver.proxy.choose"), keyboard(*rows))]
+
+
+def _proxy_scale(rt: Runtime, locale: str, patient: Person) -> Reply:
+    buttons = [(str(n), callbacks.build(PROXY_SCORE, str(patient.id), str(n))) for n in range(11)]
+    return Reply(
+        rt.text(locale, "caregiver.proxy.intro", patient_name=_name(patient)),
+        keyboard(buttons[:6], buttons[6:]),
+    )
+
+
+async def _proxy_button(
+    rt: Runtime,
+    session: AsyncSession,
+    asker: Asker,
+    person: Person,
+    data: callbacks.ButtonData,
+    begin_checkin: BeginCheckin,
+    now: datetime,
+) -> list[Reply]:
+    if await active_link(session, int(data.key), person.id) is None:
+        return _refuse(session, asker, data.action, data.key, now)
+    patient = await session.get(Person, int(data.key), options=[selectinload(Person.patient)])
+    if patient is None or patient.patient is None:
+        return []
+    if data.action == PROXY_FOR:
+        return [_proxy_scale(rt, person.language, patient)]
+    if not data.value.isdigit() or int(data.value) > 10:
+        return []
+    add_audit(
+        session,
+        at=now,
+        action="checkin:proxy",
+        actor_telegram_id=asker.telegram_id,
+        subject_person_id=patient.id,
+    )
+    return await begin_checkin(
+        rt,
+        session,
+        patient,
+        prompt_key=f"proxy:{patient.id}:{int(now.timestamp())}",
+        source="proxy",
+        prompted_at=now,
+        score=int(data.value),
+        now=now,
+        reporter=person,
+    )

@@ -1,81 +1,60 @@
-"""Check-ins in the database: history, open prompts, new check-ins, sooner follow-ups."""
+"""The pain check-in conversation: score, adapted follow-ups, red-flag screen, then the outcome.
+
+State lives in the check-in row (`answers`), so a restart or another worker carries on. The
+outcome (assessment, advice, alert, copies, follow-up) is in checkin_outcome.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reminderbot.care.escalation import PastCheckIn
-from reminderbot.store.models import (
-    CheckIn,
-    DeliveryState,
-    OutboxDelivery,
-    Person,
-    Schedule,
-    ScheduleKind,
+from reminderbot.care.escalation import needs_screen, screen_for
+from reminderbot.care.scores import parse_score
+from reminderbot.runtime import Runtime
+from reminderbot.services import caregivers
+from reminderbot.services.checkin_outcome import finish
+from reminderbot.services.checkin_questions import SCALE_STEPS, question
+from reminderbot.services.checkin_records import (
+    PROMPT_KINDS,
+    base_key,
+    by_prompt,
+    open_prompt,
+    parties,
+    past_checkins,
+    start,
 )
+from reminderbot.services.replies import Reply
+from reminderbot.store.models import CheckIn, Person
+from reminderbot.store.people import add_audit
 
-PROMPT_KINDS = ("checkin", "followup")
+log = logging.getLogger(__name__)
 
+AWAIT_PREFIX = "checkin:"
+BACK_PAIN_FLAG = "new_back_pain"
+# An unanswered prompt this recent still takes a typed score.
+OPEN_PROMPT_WINDOW = timedelta(hours=24)
 
-async def past_checkins(
-    session: AsyncSession, patient_id: int, now: datetime, days: int = 30
-) -> list[PastCheckIn]:
-    """Answered check-ins of the last `days` days, oldest first."""
-    stmt = (
-        select(CheckIn)
-        .where(
-            CheckIn.patient_id == patient_id,
-            CheckIn.score.is_not(None),
-            CheckIn.answered_at >= now - timedelta(days=days),
-        )
-        .order_by(CheckIn.answered_at)
-    )
-    return [
-        PastCheckIn(
-            at=c.answered_at or c.prompted_at,
-            score=int(c.score or 0),
-            worsened=bool(c.answers.get("worsened", False)),
-        )
-        for c in (await session.scalars(stmt)).all()
-        if c.answers.get("step") == "done"
-    ]
+# PROMPT_KINDS is re-exported: the roster reads which outbox kinds are check-in prompts here.
+__all__ = [
+    "AWAIT_PREFIX",
+    "PROMPT_KINDS",
+    "answer",
+    "answer_tap",
+    "begin",
+    "begin_from_prompt",
+    "finish",
+    "may_answer",
+    "typed",
+    "typed_score",
+]
 
 
-async def by_prompt(session: AsyncSession, prompt_key: str) -> CheckIn | None:
-    """The check-in that answers a prompt, if any."""
-    return await session.scalar(select(CheckIn).where(CheckIn.prompt_key == prompt_key))
-
-
-def base_key(unique_key: str) -> str:
-    """The prompt a (possibly snoozed) copy belongs to."""
-    return unique_key.split("~", 1)[0]
-
-
-async def open_prompt(
-    session: AsyncSession, person: Person, now: datetime, within: timedelta
-) -> OutboxDelivery | None:
-    """The newest check-in prompt sent to this person recently that is still unanswered."""
-    stmt = (
-        select(OutboxDelivery)
-        .where(
-            OutboxDelivery.recipient_id == person.id,
-            OutboxDelivery.kind.in_(PROMPT_KINDS),
-            OutboxDelivery.state == DeliveryState.SENT,
-            OutboxDelivery.sent_at >= now - within,
-        )
-        .order_by(OutboxDelivery.sent_at.desc())
-        .limit(5)
-    )
-    for row in (await session.scalars(stmt)).all():
-        if await by_prompt(session, base_key(row.unique_key)) is None:
-            return row
-    return None
-
-
-def start(
+async def begin(
+    rt: Runtime,
     session: AsyncSession,
     person: Person,
     *,
@@ -85,34 +64,198 @@ def start(
     score: int,
     now: datetime,
     reporter: Person | None = None,
-) -> CheckIn:
-    """Create the check-in with its first answer; a caregiver's report is stored as proxy."""
-    checkin = CheckIn(
-        patient_id=person.id,
-        reporter_id=reporter.id if reporter is not None else person.id,
-        source="proxy" if reporter is not None else source,
-        prompt_key=prompt_key,
-        prompted_at=prompted_at,
-        answered_at=now,
-        score=score,
-        answers={"now": score},
-    )
-    session.add(checkin)
-    return checkin
+) -> list[Reply]:
+    """Record the score and ask the first follow-up (or finish when nothing more is needed).
 
-
-def schedule_followup(person: Person, now: datetime, hours: float) -> Schedule:
-    """A one-off check-in sooner than usual, after a worrying answer."""
+    With a `reporter`, a caregiver answers for the patient: the questions go to the caregiver
+    and the check-in is stored as a proxy report.
+    """
     assert person.patient is not None
-    at = now + timedelta(hours=hours)
-    schedule = Schedule(
-        kind=ScheduleKind.FOLLOWUP,
-        rule={"type": "once", "at": at.isoformat()},
-        local_times=["00:00"],
-        next_fire_at=at,
-        active=True,
-        created_at=now,
-        updated_at=now,
+    asker = reporter or person
+    rules = rt.escalation
+    history = await past_checkins(session, person.id, now)
+    checkin = start(
+        session,
+        person,
+        prompt_key=prompt_key,
+        source=source,
+        prompted_at=prompted_at,
+        score=score,
+        now=now,
+        reporter=reporter,
     )
-    person.patient.schedules.append(schedule)
-    return schedule
+    await session.flush()
+    tags = frozenset(person.patient.tags or ())
+    flags = [f.id for f in screen_for(tags, rules)]
+    if needs_screen(score, history, now, rules):
+        plan = [*SCALE_STEPS, "rescue", *(f"flag:{f}" for f in flags), "note"]
+    else:
+        # A low, usual score: one question about new back pain, which opens the full screen.
+        plan = [f"flag:{BACK_PAIN_FLAG}", "note"] if BACK_PAIN_FLAG in flags else ["note"]
+    checkin.answers = {"now": score, "plan": plan, "step": plan[0], "flags": []}
+    asker.awaiting = f"{AWAIT_PREFIX}{checkin.id}"
+    log.info("checkin started person=%d checkin=%d source=%s", person.id, checkin.id, source)
+    return [question(rt, asker.language, checkin)]
+
+
+async def begin_from_prompt(
+    rt: Runtime,
+    session: AsyncSession,
+    person: Person,
+    *,
+    prompt_key: str,
+    source: str,
+    prompted_at: datetime,
+    score: int,
+    now: datetime,
+) -> list[Reply]:
+    """A score tapped on a prompt: begin its check-in, or say it was already answered."""
+    # A late tap on an old prompt still counts, once; a double tap finds the check-in made.
+    if await by_prompt(session, prompt_key) is not None:
+        return [Reply(rt.text(person.language, "delivery.checkin.already"))]
+    return await begin(
+        rt,
+        session,
+        person,
+        prompt_key=prompt_key,
+        source=source,
+        prompted_at=prompted_at,
+        score=score,
+        now=now,
+    )
+
+
+async def may_answer(session: AsyncSession, person: Person, checkin: CheckIn) -> bool:
+    """The patient answers their own check-in; a caregiver, only one they began for them."""
+    if checkin.patient_id == person.id:
+        return checkin.reporter_id in (None, person.id)
+    if checkin.reporter_id != person.id:
+        return False
+    return await caregivers.active_link(session, checkin.patient_id, person.id) is not None
+
+
+async def answer_tap(
+    rt: Runtime,
+    session: AsyncSession,
+    person: Person,
+    checkin_key: str,
+    value: str,
+    now: datetime,
+) -> list[Reply]:
+    """A button inside a check-in: only its patient or reporting caregiver; [] if refused/stale."""
+    checkin = await session.get(CheckIn, int(checkin_key)) if checkin_key.isdigit() else None
+    if checkin is None or not await may_answer(session, person, checkin):
+        add_audit(
+            session,
+            at=now,
+            action="refused:checkin_button",
+            actor_telegram_id=person.telegram_user_id,
+            details={"checkin": checkin_key},
+        )
+        return []
+    return await answer(rt, session, checkin, value, now) or []
+
+
+async def answer(
+    rt: Runtime, session: AsyncSession, checkin: CheckIn, value: str, now: datetime
+) -> list[Reply] | None:
+    """Apply one answer ("worst:7", "rescue:no", "flag:mscc:yes", "note:skip"); None if stale."""
+    person, _ = await parties(session, checkin)
+    answers: dict[str, Any] = dict(checkin.answers)
+    step = answers.get("step")
+    if step in (None, "done") or not value.startswith(f"{step}:"):
+        return None
+    given = value.removeprefix(f"{step}:")
+    if step in SCALE_STEPS:
+        if not given.isdigit() or int(given) > 10:
+            return None
+        answers[step] = int(given)
+    elif step == "rescue":
+        if given not in ("yes", "no", "na"):
+            return None
+        answers["rescue"] = given
+    elif step.startswith("flag:"):
+        if given not in ("yes", "no"):
+            return None
+        flag = step.removeprefix("flag:")
+        if given == "yes":
+            answers["flags"] = [*answers.get("flags", []), flag]
+            red = {f.id: f for f in rt.escalation.red_flags}.get(flag)
+            if red is not None and red.tier >= 3:
+                # An emergency sign ends the screen at once: advice first, nothing awaited.
+                checkin.answers = answers
+                return await finish(rt, session, checkin, now)
+            if flag == BACK_PAIN_FLAG and "rescue" not in answers["plan"]:
+                answers["plan"] = _open_full_screen(rt, person)
+    elif step == "note" and given != "skip":
+        return None
+    checkin.answers = answers
+    return await _advance(rt, session, checkin, now)
+
+
+def _open_full_screen(rt: Runtime, person: Person) -> list[str]:
+    assert person.patient is not None
+    flags = [f.id for f in screen_for(frozenset(person.patient.tags or ()), rt.escalation)]
+    rest = [f"flag:{f}" for f in flags if f != BACK_PAIN_FLAG]
+    return [f"flag:{BACK_PAIN_FLAG}", *rest, "note"]
+
+
+async def _advance(
+    rt: Runtime, session: AsyncSession, checkin: CheckIn, now: datetime
+) -> list[Reply]:
+    answers = dict(checkin.answers)
+    plan: list[str] = answers["plan"]
+    index = plan.index(answers["step"]) + 1
+    if index >= len(plan):
+        return await finish(rt, session, checkin, now)
+    answers["step"] = plan[index]
+    checkin.answers = answers
+    _, asker = await parties(session, checkin)
+    replies = [question(rt, asker.language, checkin)]
+    if plan[index].startswith("flag:") and not plan[index - 1].startswith("flag:"):
+        # The safety questions come as a group; a word of why makes them less alarming.
+        replies.insert(0, Reply(rt.text(asker.language, "checkin.screen_intro")))
+    return replies
+
+
+async def typed_score(
+    rt: Runtime, session: AsyncSession, person: Person, score: int, now: datetime
+) -> list[Reply]:
+    """A score typed outside a check-in: it answers the open prompt, or starts a new check-in."""
+    prompt = await open_prompt(session, person, now, OPEN_PROMPT_WINDOW)
+    if prompt is not None:
+        key = base_key(prompt.unique_key)
+        prompted_at = prompt.sent_at or prompt.not_before
+        source = prompt.kind
+    else:
+        key, prompted_at, source = f"typed:{person.id}:{int(now.timestamp())}", now, "typed"
+    return await begin(
+        rt,
+        session,
+        person,
+        prompt_key=key,
+        source=source,
+        prompted_at=prompted_at,
+        score=score,
+        now=now,
+    )
+
+
+async def typed(
+    rt: Runtime, session: AsyncSession, checkin: CheckIn, text: str, now: datetime
+) -> list[Reply]:
+    """Free text during a check-in: a number for a 0–10 question, or the patient's note."""
+    step = checkin.answers.get("step")
+    if step == "note":
+        checkin.note = text.strip()[:2000]
+        return await finish(rt, session, checkin, now)
+    if step in SCALE_STEPS:
+        score = parse_score(text)
+        if score is not None:
+            result = await answer(rt, session, checkin, f"{step}:{score}", now)
+            if result is not None:
+                return result
+    # Buttons answer the other steps; say so kindly and ask again.
+    _, asker = await parties(session, checkin)
+    locale = asker.language
+    return [Reply(rt.text(locale, "checkin.score_retry")), question(rt, locale, checkin)]

@@ -1,8 +1,13 @@
-"""Coordinators: granted by REMINDERBOT_COORDINATOR_IDS or by role; listing, granting, revoking."""
+"""Coordinators: granted by REMINDERBOT_COORDINATOR_IDS or by role; listing, granting, revoking.
+
+Also who counts as a coordinator behind a chat update (`authorize`, refusals audited) and asking
+a patient for a check-in now (/checkin).
+"""
 
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,8 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from reminderbot.delivery import payloads
+from reminderbot.delivery.outbox import Message, enqueue
+from reminderbot.runtime import Runtime
 from reminderbot.services.admin_common import Actor, AdminInputError, audit
-from reminderbot.store.models import CaregiverLink, Person, Role
+from reminderbot.services.replies import Asker, Reply
+from reminderbot.store.audience import is_coordinator
+from reminderbot.store.models import CaregiverLink, PatientProfile, PatientStatus, Person, Role
+from reminderbot.store.people import add_audit
+
+log = logging.getLogger(__name__)
 
 SETTING_NAME = "REMINDERBOT_COORDINATOR_IDS"
 
@@ -181,3 +194,122 @@ async def _role_without_coordination(session: AsyncSession, person: Person) -> R
         )
     )
     return Role.CAREGIVER if link is not None else None
+
+
+# --- the coordinator behind a chat update -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coordinator:
+    """The coordinator behind an update: their person row and language."""
+
+    person: Person
+    locale: str
+
+
+def display_name(person: Person | None) -> str:
+    """A person's name as coordinators see it, or a dash."""
+    return (person.display_name if person else None) or "—"
+
+
+async def authorize(
+    rt: Runtime,
+    session: AsyncSession,
+    asker: Asker,
+    person: Person | None,
+    chat_id: int,
+    action: str,
+    now: datetime,
+) -> Coordinator | None:
+    """The coordinator, or None (refusal audited) when the asker is not one.
+
+    A coordinator granted by configuration who never wrote before gets a person row now, so
+    that acknowledgements, notes and the audit trail can name them.
+    """
+    if not await is_coordinator(session, asker.telegram_id, rt.settings.coordinator_ids):
+        add_audit(session, at=now, action=f"refused:{action}", actor_telegram_id=asker.telegram_id)
+        log.warning("refused coordinator action user=%d action=%s", asker.telegram_id, action)
+        return None
+    if person is None:
+        person = Person(
+            telegram_user_id=asker.telegram_id,
+            chat_id=chat_id,
+            display_name=(asker.first_name or "")[:128] or None,
+            language=rt.catalog.resolve_locale(asker.language_code),
+            timezone=rt.settings.default_timezone,
+            role=Role.COORDINATOR,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(person)
+        await session.flush()
+    return Coordinator(person, person.language)
+
+
+def not_allowed(rt: Runtime, asker: Asker, person: Person | None) -> list[Reply]:
+    """The kind refusal for someone who is not a coordinator."""
+    locale = rt.locale_for(asker.language_code, person)
+    return [Reply(rt.text(locale, "coordinator.not_allowed"))]
+
+
+# --- /checkin <patient> -------------------------------------------------------------------------
+
+
+async def ask_now(
+    rt: Runtime,
+    session: AsyncSession,
+    who: Coordinator,
+    args: list[str],
+    now: datetime,
+) -> list[Reply]:
+    """Send a patient a pain check-in now, at follow-up priority."""
+    key = args[0].lstrip("#") if args else ""
+    if not key.isdigit():
+        return [Reply(rt.text(who.locale, "coordinator.checkin.usage"))]
+    patient = await session.get(Person, int(key))
+    profile = await session.get(PatientProfile, int(key)) if patient else None
+    if patient is None or profile is None:
+        return [Reply(rt.text(who.locale, "coordinator.unknown_patient", patient_id=key))]
+    if profile.status != PatientStatus.ACTIVE:
+        return [
+            Reply(
+                rt.text(
+                    who.locale,
+                    "coordinator.checkin.not_active",
+                    patient_name=display_name(patient),
+                    status=rt.text(who.locale, f"coordinator.status.{profile.status.value}"),
+                )
+            )
+        ]
+    prompt_key = f"ask:{patient.id}:{int(now.timestamp())}"
+    body = payloads.checkin_payload(
+        rt.catalog,
+        patient.language,
+        prompt_key,
+        emergency_number=rt.settings.emergency_number,
+        care_team_contact=rt.settings.care_team_contact,
+    )
+    await enqueue(
+        session,
+        [
+            Message(
+                chat_id=patient.chat_id,
+                recipient_id=patient.id,
+                kind="followup",
+                unique_key=prompt_key,
+                payload={**body, "patient_id": patient.id},
+                not_before=now,
+            )
+        ],
+        now,
+    )
+    add_audit(
+        session,
+        at=now,
+        action="checkin:ask_now",
+        actor_telegram_id=who.person.telegram_user_id,
+        subject_person_id=patient.id,
+    )
+    return [
+        Reply(rt.text(who.locale, "coordinator.checkin.sent", patient_name=display_name(patient)))
+    ]

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reminderbot.delivery.outbox import Message, about_patient, enqueue
-from reminderbot.services.alerts import AlertContext
+from reminderbot.runtime import Runtime
 from reminderbot.store.audience import caregivers
 from reminderbot.store.models import CheckIn, Person
 
 
-def _text(ctx: AlertContext, locale: str, key: str, **values: Any) -> str:
-    return ctx.catalog.text(locale, key, **{**ctx.common, **values})
-
-
 async def after_checkin(
-    ctx: AlertContext,
+    rt: Runtime,
     session: AsyncSession,
     *,
     patient: Person,
@@ -40,8 +35,7 @@ async def after_checkin(
         for recipient in await caregivers(session, patient.id, copies_only=True):
             if reporter is not None and recipient.person_id == reporter.id:
                 continue
-            text = _text(
-                ctx,
+            text = rt.text(
                 recipient.language,
                 "caregiver.copy.checkin",
                 patient_name=patient.display_name or "—",
@@ -61,14 +55,13 @@ async def after_checkin(
     if reporter is not None:
         locale = patient.language
         parts = [
-            _text(
-                ctx,
+            rt.text(
                 locale,
                 "caregiver.proxy.patient_notice",
                 caregiver_name=reporter.display_name or "—",
                 score=score,
             ),
-            *(_text(ctx, locale, key) for key in advice_keys),
+            *(rt.text(locale, key) for key in advice_keys),
         ]
         messages.append(
             about_patient(

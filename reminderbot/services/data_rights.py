@@ -9,17 +9,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from reminderbot.content.renderer import Renderer
 from reminderbot.delivery.outbox import Message, enqueue
-from reminderbot.services.alerts import AlertContext
+from reminderbot.runtime import Runtime
+from reminderbot.services.replies import Asker, Reply, keyboard
 from reminderbot.store.models import (
     Alert,
     AuditEvent,
+    BroadcastDraft,
     CalciumResult,
     CaregiverLink,
     CheckIn,
@@ -29,7 +33,7 @@ from reminderbot.store.models import (
     Person,
     Schedule,
 )
-from reminderbot.store.people import add_audit
+from reminderbot.store.people import add_audit, find_person
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +209,13 @@ async def _person_part(session: AsyncSession, pid: int) -> dict[str, Any]:
         "invites_you_accepted": [
             {"id": t.id, "used_at": _plain(t.used_at)} for t in used if t.patient_id != pid
         ],
+        # A coordinator's unsent broadcast: their own words, waiting for Send or Cancel.
+        "broadcast_drafts": [
+            _row(d)
+            for d in await _all(
+                session, select(BroadcastDraft).where(BroadcastDraft.coordinator_id == pid)
+            )
+        ],
     }
 
 
@@ -311,7 +322,7 @@ def _about_them(
 
     The outbox has no "about whom" column. Newer messages carry the patient's id (or their
     alert's id) in the payload; older kinds are recognised by their unique keys, whose
-    prefixes mirror services/alerts.py (alert:, ack:), delivery/watchers.py (silence:,
+    prefixes mirror services/alerts.py (alert:, ack:), services/watch.py (silence:,
     weekly:) and delivery/unreachable.py (unreachable:). Each id is followed by a separator,
     so #1 never matches #12.
     """
@@ -357,7 +368,7 @@ async def _ids(session: AsyncSession, stmt: Select[Any]) -> list[int]:
 
 
 async def erase(
-    session: AsyncSession, ctx: AlertContext, subject: Subject, now: datetime
+    session: AsyncSession, ctx: Renderer, subject: Subject, now: datetime
 ) -> Erasure:
     """Erase every row about the subject in the caller's transaction; tell linked people.
 
@@ -444,6 +455,9 @@ async def _erase_person_rows(session: AsyncSession, pid: int) -> dict[str, int]:
             or_(CaregiverLink.patient_id == pid, CaregiverLink.caregiver_id == pid)
         ),
     )
+    counts["broadcast_draft"] = await _rowcount(
+        session, delete(BroadcastDraft).where(BroadcastDraft.coordinator_id == pid)
+    )
     counts["patient_profile"] = await _rowcount(
         session, delete(PatientProfile).where(PatientProfile.person_id == pid)
     )
@@ -481,11 +495,11 @@ async def _anonymise_audit(session: AsyncSession, subject: Subject) -> int:
 
 
 def _unlink_notice(
-    ctx: AlertContext, who: _Counterpart, name: str | None, pid: int, now: datetime
+    ctx: Renderer, who: _Counterpart, name: str | None, pid: int, now: datetime
 ) -> Message:
     """Tell one linked person that the link ended; the leaver's name only, no health data."""
     # The name is one the recipient already knows from the link; it says which link ended.
-    text = ctx.catalog.text(who.language, who.key, name=name or "—", **ctx.common)
+    text = ctx.text(who.language, who.key, name=name or "—")
     return Message(
         chat_id=who.chat_id,
         recipient_id=who.person_id,
@@ -494,3 +508,120 @@ def _unlink_notice(
         payload={"text": text, "buttons": []},
         not_before=now,
     )
+
+
+# -- chat entry points -----------------------------------------------------------------------
+
+# Callback data is "data:<choice>:<person id>". The id says which person the question was
+# asked of (0: someone with no person row, such as a coordinator known only from the
+# settings); it is compared with the tapping user's own person, never taken as a right.
+PREFIX = "data:"
+ERASE = "erase"
+KEEP = "keep"
+
+
+@dataclass(frozen=True)
+class ButtonAnswer:
+    """The answer to a confirmation tap: a reply, or a refusal shown on the tapped button."""
+
+    reply: Reply | None
+    refusal: str | None = None
+
+
+def _subject(asker: Asker, person: Person | None) -> Subject:
+    # In a private chat the chat id is the user id; a stored person may say otherwise.
+    return Subject(
+        telegram_user_id=asker.telegram_id,
+        chat_id=person.chat_id if person is not None else asker.telegram_id,
+        person_id=person.id if person is not None else None,
+    )
+
+
+def _locale(rt: Runtime, asker: Asker, person: Person | None) -> str:
+    return person.language if person is not None else rt.catalog.resolve_locale(asker.language_code)
+
+
+def _parse(data: str) -> tuple[str, int] | None:
+    parts = data.removeprefix(PREFIX).split(":")
+    if len(parts) != 2 or parts[0] not in (ERASE, KEEP) or not parts[1].isdigit():
+        return None
+    return parts[0], int(parts[1])
+
+
+async def my_data(rt: Runtime, asker: Asker) -> list[Reply]:
+    """/mydata: a JSON file of everything stored about the asker (the export is audited)."""
+    now = rt.clock.now()
+    async with rt.sessions.begin() as session:
+        person = await find_person(session, asker.telegram_id)
+        subject = _subject(asker, person)
+        by_setting = asker.telegram_id in set(rt.settings.coordinator_ids)
+        data = await collect_export(session, subject, now, coordinator_by_setting=by_setting)
+        if data is not None:
+            record_export(session, subject, data, now)
+        locale = _locale(rt, asker, person)
+        zone = ZoneInfo(person.timezone if person else rt.settings.default_timezone)
+    if data is None:
+        return [Reply(rt.text(locale, "data.export.nothing"))]
+    body = export_bytes(data)
+    name = f"reminderbot-mydata-{now.astimezone(zone).date().isoformat()}.json"
+    log.info("data export user=%d bytes=%d", asker.telegram_id, len(body))
+    return [Reply(rt.text(locale, "data.export.caption"), document=(name, body))]
+
+
+async def ask_delete(rt: Runtime, asker: Asker) -> list[Reply]:
+    """/delete: explain what erasing means and ask to confirm with a button."""
+    async with rt.sessions() as session:
+        person = await find_person(session, asker.telegram_id)
+        stored = await anything_stored(session, _subject(asker, person))
+    locale = _locale(rt, asker, person)
+    if not stored:
+        return [Reply(rt.text(locale, "data.delete.nothing"))]
+    owner = person.id if person is not None else 0
+    erase_label = rt.text(locale, "data.delete.confirm_button")
+    keep_label = rt.text(locale, "data.delete.keep_button")
+    return [
+        Reply(
+            rt.text(locale, "data.delete.ask"),
+            keyboard(
+                [(erase_label, f"{PREFIX}{ERASE}:{owner}")],
+                [(keep_label, f"{PREFIX}{KEEP}:{owner}")],
+            ),
+        )
+    ]
+
+
+async def confirm_delete(rt: Runtime, asker: Asker, data: str) -> ButtonAnswer:
+    """The confirmation buttons: only the person the question was asked of may answer."""
+    parsed = _parse(data)
+    now = rt.clock.now()
+    told: int | None = None
+    async with rt.sessions.begin() as session:
+        person = await find_person(session, asker.telegram_id)
+        locale = _locale(rt, asker, person)
+        subject = _subject(asker, person)
+        owner = person.id if person is not None else 0
+        if parsed is None or parsed[1] != owner:
+            target = await session.get(Person, parsed[1]) if parsed and parsed[1] else None
+            add_audit(
+                session,
+                at=now,
+                action="refused:data_button",
+                actor_telegram_id=asker.telegram_id,
+                # The target is the subject only while it exists; its id alone otherwise.
+                subject_person_id=target.id if target is not None else None,
+                details={} if target is not None else {"data": data[:64]},
+            )
+            reply = None
+        elif parsed[0] == KEEP:
+            reply = Reply(rt.text(locale, "data.delete.kept"))
+        elif not await anything_stored(session, subject):
+            # Someone never stored replaying a button: there is nothing to erase or audit.
+            reply = Reply(rt.text(locale, "data.delete.nothing"))
+        else:
+            erasure = await erase(session, rt.renderer, subject, now)
+            told = erasure.told
+            reply = Reply(rt.text(locale, "data.delete.done"))
+    log.info("data button user=%d refused=%s told=%s", asker.telegram_id, reply is None, told)
+    if reply is None:
+        return ButtonAnswer(None, rt.text(locale, "data.delete.not_yours"))
+    return ButtonAnswer(reply)

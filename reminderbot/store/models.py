@@ -365,11 +365,29 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
 
 
+class BroadcastDraft(Base):
+    """A coordinator's broadcast waiting for Send or Cancel; one open draft per coordinator.
+
+    Kept in the database, not in the chat library's per-user memory, so a restart or another
+    webhook worker between the preview and the confirmation does not lose it.
+    """
+
+    __tablename__ = "broadcast_draft"
+
+    coordinator_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    audience: Mapped[str] = mapped_column(String(32), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
 __all__ = [
     "Alert",
     "AlertState",
     "AuditEvent",
     "Base",
+    "BroadcastDraft",
     "CalciumResult",
     "CaregiverLink",
     "CheckIn",

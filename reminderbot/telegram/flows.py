@@ -11,9 +11,9 @@ from reminderbot.care.timezones import resolve_timezone
 from reminderbot.care.wall_time import format_time, parse_local_time, parse_time_range
 from reminderbot.content.programs import timezone_name_key
 from reminderbot.runtime import Runtime
-from reminderbot.services import subscriptions
+from reminderbot.services import calcium_results, checkins, subscriptions
 from reminderbot.store.models import CheckIn, PatientStatus, Person
-from reminderbot.telegram import checkin_flow, prompts, reminders
+from reminderbot.telegram import prompts
 from reminderbot.telegram.replies import Reply
 
 # What the next free text from a person answers (stored in person.awaiting).
@@ -175,23 +175,23 @@ async def free_text(
 ) -> list[Reply]:
     """Route free text to the question the person is answering, if any."""
     awaiting = person.awaiting
-    if awaiting and awaiting.startswith(checkin_flow.AWAIT_PREFIX):
-        checkin = await session.get(CheckIn, int(awaiting.removeprefix(checkin_flow.AWAIT_PREFIX)))
+    if awaiting and awaiting.startswith(checkins.AWAIT_PREFIX):
+        checkin = await session.get(CheckIn, int(awaiting.removeprefix(checkins.AWAIT_PREFIX)))
         if checkin is not None and checkin.answers.get("step") not in (None, "done"):
-            return await checkin_flow.typed(rt, session, checkin, typed, now)
+            return await checkins.typed(rt, session, checkin, typed, now)
         person.awaiting = awaiting = None
     if awaiting is None and person.patient is not None and not is_onboarding(person):
         score = parse_score(typed)
         if score is not None:
-            return await checkin_flow.typed_score(rt, session, person, score, now)
+            return await checkins.typed_score(rt, session, person, score, now)
     if awaiting == AWAIT_TIMEZONE:
         return typed_timezone(rt, person, typed, now)
     if awaiting in (AWAIT_CHECKIN_TIME, AWAIT_MORNING_TIME):
         return typed_time(rt, session, person, typed, now)
     if awaiting == AWAIT_QUIET_HOURS:
         return typed_quiet_hours(rt, person, typed, now)
-    if awaiting == reminders.AWAIT_CALCIUM:
-        return await reminders.typed_calcium(rt, session, person, typed, now)
+    if awaiting == calcium_results.AWAIT_CALCIUM:
+        return await calcium_results.typed_calcium(rt, session, person, typed, now)
     if awaiting in (AWAIT_LANGUAGE, AWAIT_TIMES_CONFIRM):
         # The answer is a button; show the question again rather than guess.
         return current_step(rt, person)[1:]

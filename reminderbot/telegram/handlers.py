@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update, User
@@ -14,19 +13,26 @@ from telegram.ext import ContextTypes
 from reminderbot.care.timezones import is_valid_timezone
 from reminderbot.delivery import callbacks
 from reminderbot.runtime import Runtime
-from reminderbot.services import alerts, caregivers, subscriptions
+from reminderbot.services import (
+    alerts,
+    calcium_results,
+    caregivers,
+    checkin_questions,
+    checkins,
+    coordinator_desk,
+    scheduled_answers,
+    subscriptions,
+)
+from reminderbot.services.replies import Asker
 from reminderbot.store.audience import is_coordinator
-from reminderbot.store.models import CheckIn, PatientStatus, Person
-from reminderbot.store.people import add_audit, find_person
+from reminderbot.store.models import PatientStatus, Person
+from reminderbot.store.people import find_person
 from reminderbot.telegram import (
     caregiver_flow,
-    checkin_flow,
     coordinator_flow,
-    coordinator_views,
     flows,
     prompts,
-    reminders,
-    staff,
+    trend_handlers,
 )
 from reminderbot.telegram.replies import Reply, close_keyboard, send_replies
 
@@ -67,9 +73,7 @@ class Handlers:
             person = await find_person(session, user.id)
             if context.args:
                 # A deep link: t.me/<bot>?start=<invite token>.
-                replies = await caregiver_flow.open_invite(
-                    self.rt, session, user, person, context.args[0], now
-                )
+                replies = await caregiver_flow.open_invite(self.rt, user, context.args[0])
             elif person is None or person.patient is None:
                 # Nothing is stored before consent: the introduction is built from the update.
                 replies = [
@@ -175,20 +179,18 @@ class Handlers:
     async def calcium(self, update: Update, context: Context) -> None:
         """/calcium: log a blood calcium result at any time."""
         await self._patient_command(
-            update, context, lambda person, _now: reminders.ask_calcium(self.rt, person)
+            update, context, lambda person, _now: calcium_results.ask_calcium(self.rt, person)
         )
 
     async def pain(self, update: Update, context: Context) -> None:
         """/pain: a check-in now, whatever the schedule."""
-        # The command's message id makes each /pain its own prompt, even within a second.
         message_id = update.effective_message.message_id if update.effective_message else 0
 
         def prompt(person: Person, now: datetime) -> list[Reply]:
-            key = f"{reminders.PAIN_KEY_PREFIX}{person.id}:{int(now.timestamp())}:{message_id}"
-            return [checkin_flow.prompt_reply(self.rt, person, key)]
+            return [checkin_questions.pain_prompt(self.rt, person, now, message_id)]
 
         async def proxy(session: AsyncSession, person: Person) -> list[Reply] | None:
-            return await caregiver_flow.proxy_pain(self.rt, session, person)
+            return await caregivers.proxy_pain(self.rt, session, person)
 
         await self._patient_command(update, context, prompt, proxy)
 
@@ -196,115 +198,77 @@ class Handlers:
         self,
         update: Update,
         context: Context,
-        action: str,
-        act: Callable[
-            [AsyncSession, coordinator_flow.Coordinator, datetime], Awaitable[list[Reply]]
-        ],
+        act: Callable[[Asker, int], Awaitable[list[Reply]]],
     ) -> None:
-        """Run a coordinator command; anyone else is refused kindly and the refusal audited."""
+        """Run a coordinator command; the service refuses anyone else kindly and audits it."""
         user, chat = update.effective_user, update.effective_chat
         assert user is not None and chat is not None
-        now = self.rt.clock.now()
-        async with self.rt.sessions.begin() as session:
-            person = await find_person(session, user.id)
-            who = await coordinator_flow.authorize(
-                self.rt, session, user, person, chat.id, action, now
-            )
-            if who is None:
-                replies = coordinator_flow.not_allowed(self.rt, user, person)
-            else:
-                replies = await act(session, who, now)
-        log.info(
-            "coordinator command user=%d action=%s allowed=%s", user.id, action, who is not None
-        )
+        replies = await act(coordinator_flow.asker_of(user), chat.id)
         await send_replies(update, context, replies)
 
     async def alerts(self, update: Update, context: Context) -> None:
         """/alerts: the open alerts, oldest first, with Acknowledge and Resolve."""
-
-        async def act(
-            session: AsyncSession, who: coordinator_flow.Coordinator, now: datetime
-        ) -> list[Reply]:
-            return await coordinator_flow.alert_list(self.rt, session, who, now)
-
-        await self._coordinator_command(update, context, "alerts", act)
+        await self._coordinator_command(
+            update, context, lambda asker, chat_id: coordinator_desk.alerts(self.rt, asker, chat_id)
+        )
 
     async def broadcast(self, update: Update, context: Context) -> None:
         """/broadcast: a message to every patient or one program's, after a confirmation."""
-
-        async def act(
-            session: AsyncSession, who: coordinator_flow.Coordinator, now: datetime
-        ) -> list[Reply]:
-            return coordinator_flow.broadcast_start(self.rt, who)
-
-        await self._coordinator_command(update, context, "broadcast", act)
+        await self._coordinator_command(
+            update,
+            context,
+            lambda asker, chat_id: coordinator_desk.broadcast(self.rt, asker, chat_id),
+        )
 
     async def checkin(self, update: Update, context: Context) -> None:
         """/checkin <patient id>: ask a patient for a pain check-in now."""
         args = list(context.args or [])
-
-        async def act(
-            session: AsyncSession, who: coordinator_flow.Coordinator, now: datetime
-        ) -> list[Reply]:
-            return await coordinator_flow.ask_now(self.rt, session, who, args, now)
-
-        await self._coordinator_command(update, context, "checkin", act)
+        await self._coordinator_command(
+            update,
+            context,
+            lambda asker, chat_id: coordinator_desk.checkin(self.rt, asker, chat_id, args),
+        )
 
     async def patients(self, update: Update, context: Context) -> None:
         """/patients [page]: the roster, most worrying first."""
         args = list(context.args or [])
-
-        async def act(
-            session: AsyncSession, who: coordinator_flow.Coordinator, now: datetime
-        ) -> list[Reply]:
-            page = int(args[0]) - 1 if args and args[0].isdigit() and int(args[0]) > 0 else 0
-            return await coordinator_views.patients(self.rt, session, who, page, now)
-
-        await self._coordinator_command(update, context, "patients", act)
+        await self._coordinator_command(
+            update,
+            context,
+            lambda asker, chat_id: coordinator_desk.patients(self.rt, asker, chat_id, args),
+        )
 
     async def patient(self, update: Update, context: Context) -> None:
         """/patient <id>: one patient's details, then their pain chart."""
+        user, chat = update.effective_user, update.effective_chat
+        assert user is not None and chat is not None
         args = list(context.args or [])
-        found: list[int] = []
-
-        async def act(
-            session: AsyncSession, who: coordinator_flow.Coordinator, now: datetime
-        ) -> list[Reply]:
-            replies, patient_id = await coordinator_views.patient(self.rt, session, who, args, now)
-            found.extend([patient_id] if patient_id is not None else [])
-            return replies
-
-        await self._coordinator_command(update, context, "patient", act)
-        if found:
-            await staff.send_trend(self.rt, update, context)
+        shown = await coordinator_desk.patient(
+            self.rt, coordinator_flow.asker_of(user), chat.id, args
+        )
+        await send_replies(update, context, shown.replies)
+        if shown.patient_id is not None:
+            await trend_handlers.send_trend(self.rt, update, context)
 
     async def schedule(self, update: Update, context: Context) -> None:
         """/schedule <id>: view and change a patient's schedules or assign a program."""
         args = list(context.args or [])
-
-        async def act(
-            session: AsyncSession, who: coordinator_flow.Coordinator, now: datetime
-        ) -> list[Reply]:
-            return await coordinator_views.schedule(self.rt, session, who, args, now)
-
-        await self._coordinator_command(update, context, "schedule", act)
+        await self._coordinator_command(
+            update,
+            context,
+            lambda asker, chat_id: coordinator_desk.schedule(self.rt, asker, chat_id, args),
+        )
 
     async def caregiver(self, update: Update, context: Context) -> None:
         """/caregiver: invite a caregiver and manage them, or manage whom one follows."""
         user = update.effective_user
         assert user is not None
-        now = self.rt.clock.now()
-        async with self.rt.sessions.begin() as session:
-            person = await find_person(session, user.id)
-            replies = await caregiver_flow.command(
-                self.rt, session, user, person, context.bot.username, now
-            )
-        log.info("caregiver command user=%d", user.id)
+        replies = await caregiver_flow.command(self.rt, user, context.bot.username)
         await send_replies(update, context, replies)
 
     async def trend(self, update: Update, context: Context) -> None:
         """/trend [patient id]: a chart of the last 30 days of pain scores."""
-        await staff.send_trend(self.rt, update, context)
+        await trend_handlers.send_trend(self.rt, update, context)
 
     async def text(self, update: Update, context: Context) -> None:
         """Free text: the answer to the pending question, or a short helpful reply."""
@@ -317,20 +281,11 @@ class Handlers:
             proxy_answer = (
                 person is not None
                 and person.patient is None
-                and (person.awaiting or "").startswith(checkin_flow.AWAIT_PREFIX)
+                and (person.awaiting or "").startswith(checkins.AWAIT_PREFIX)
             )
-            staff_answer = person is not None and (person.awaiting or "").startswith(
-                (
-                    coordinator_flow.AWAIT_NOTE,
-                    coordinator_flow.AWAIT_BROADCAST,
-                    coordinator_views.AWAIT_SCHEDULE,
-                )
-            )
+            staff_answer = person is not None and coordinator_flow.awaits_text(person.awaiting)
             if staff_answer:
-                assert person is not None
-                replies = await self._coordinator_text(
-                    session, user, person, typed, context.user_data, now
-                )
+                replies = await self._coordinator_text(user, typed)
             elif proxy_answer:
                 assert person is not None
                 replies = await flows.free_text(self.rt, session, person, typed, now)
@@ -341,29 +296,9 @@ class Handlers:
         log.info("text user=%d length=%d", user.id, len(typed))
         await send_replies(update, context, replies)
 
-    async def _coordinator_text(
-        self,
-        session: AsyncSession,
-        user: User,
-        person: Person,
-        typed: str,
-        user_data: dict[str, Any] | None,
-        now: datetime,
-    ) -> list[Reply]:
-        """A resolution note or a broadcast text; the role is checked again, not assumed."""
-        who = await coordinator_flow.authorize(
-            self.rt, session, user, person, person.chat_id, "coordinator_text", now
-        )
-        if who is None:
-            person.awaiting = None
-            return coordinator_flow.not_allowed(self.rt, user, person)
-        if (person.awaiting or "").startswith(coordinator_flow.AWAIT_NOTE):
-            return await coordinator_flow.typed_note(self.rt, session, who, typed, now)
-        if (person.awaiting or "").startswith(coordinator_views.AWAIT_SCHEDULE):
-            return await coordinator_views.typed_value(self.rt, session, who, typed, now)
-        return await coordinator_flow.broadcast_text(
-            self.rt, session, who, typed, user_data if user_data is not None else {}
-        )
+    async def _coordinator_text(self, user: User, typed: str) -> list[Reply]:
+        """A resolution note, a broadcast text or a schedule value; the role is checked again."""
+        return await coordinator_flow.typed(self.rt, user, typed) or []
 
     async def unknown_command(self, update: Update, context: Context) -> None:
         """A command the bot does not have."""
@@ -413,25 +348,12 @@ class Handlers:
                     *flows.first_step(self.rt, person),
                 ]
             elif (parsed := callbacks.parse(data)) is not None:
-                if parsed.action in coordinator_flow.ACTIONS | coordinator_views.ACTIONS:
+                if parsed.action in coordinator_flow.ACTIONS:
                     chat_id = query.message.chat.id if query.message else user.id
-                    who = await coordinator_flow.authorize(
-                        self.rt, session, user, person, chat_id, parsed.action, now
-                    )
-                    if who is None:
-                        replies = coordinator_flow.not_allowed(self.rt, user, person)
-                    elif parsed.action in coordinator_views.ACTIONS:
-                        replies = await coordinator_views.button(self.rt, session, who, parsed, now)
-                    else:
-                        user_data = context.user_data if context.user_data is not None else {}
-                        replies = await coordinator_flow.button(
-                            self.rt, session, who, parsed, user_data, now
-                        )
+                    replies = await coordinator_flow.button(self.rt, user, chat_id, parsed)
                 elif parsed.action in caregiver_flow.ACTIONS:
                     chat_id = query.message.chat.id if query.message else user.id
-                    replies = await caregiver_flow.button(
-                        self.rt, session, user, person, chat_id, parsed, now
-                    )
+                    replies = await caregiver_flow.button(self.rt, user, chat_id, parsed)
                 else:
                     replies = await self._scheduled_button(session, user, person, parsed, now)
             else:
@@ -456,33 +378,15 @@ class Handlers:
     ) -> list[Reply]:
         """Buttons on scheduled messages, check-in questions and alerts."""
         if data.action == alerts.ACK:
-            return await staff.acknowledge_alert(self.rt, session, user, person, data.key, now)
+            asker = Asker(user.id, user.first_name, user.language_code)
+            return await alerts.acknowledge_tap(self.rt, session, asker, person, data.key, now)
         if person is None:
             return []
-        if data.action == checkin_flow.STEP:
-            checkin = await session.get(CheckIn, int(data.key)) if data.key.isdigit() else None
-            if checkin is None or not await self._may_answer(session, person, checkin):
-                add_audit(
-                    session,
-                    at=now,
-                    action="refused:checkin_button",
-                    actor_telegram_id=user.id,
-                    details={"checkin": data.key},
-                )
-                return []
-            return await checkin_flow.answer(self.rt, session, checkin, data.value, now) or []
+        if data.action == checkin_questions.STEP:
+            return await checkins.answer_tap(self.rt, session, person, data.key, data.value, now)
         if person.patient is None:
             return []
-        return await reminders.answer_button(self.rt, session, person, data, now) or []
-
-    @staticmethod
-    async def _may_answer(session: AsyncSession, person: Person, checkin: CheckIn) -> bool:
-        """The patient answers their own check-in; a caregiver, only one they began for them."""
-        if checkin.patient_id == person.id:
-            return checkin.reporter_id in (None, person.id)
-        if checkin.reporter_id != person.id:
-            return False
-        return await caregivers.active_link(session, checkin.patient_id, person.id) is not None
+        return await scheduled_answers.answer_button(self.rt, session, person, data, now) or []
 
     def _button_replies(
         self, session: AsyncSession, user: User, person: Person | None, data: str, now: datetime

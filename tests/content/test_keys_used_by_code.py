@@ -26,6 +26,8 @@ NAMESPACES = (
     "data",
     "admin",
 )
+# The modules of content/ that render texts; the others only read and check the catalog.
+RENDERING = ("describe.py", "catalog.py", "tip_message.py")
 LITERAL = re.compile(r"""["']((?:""" + "|".join(NAMESPACES) + r""")\.[a-z0-9_.]*)(\{)?""")
 
 
@@ -35,7 +37,7 @@ def _keys_in_code() -> tuple[set[str], set[str]]:
     for path in PACKAGE.rglob("*.py"):
         # The store names tables ("schedule.id"), not catalog keys; the sandbox has no texts.
         if {"sandbox", "store"} & set(path.parts) or (
-            "content" in path.parts and path.name not in ("describe.py", "catalog.py")
+            "content" in path.parts and path.name not in RENDERING
         ):
             continue
         for match in LITERAL.finditer(path.read_text(encoding="utf-8")):

@@ -12,12 +12,12 @@ from sqlalchemy import func, select
 from telegram.ext import Application
 
 from reminderbot.bootstrap import open_runtime
+from reminderbot.cli.jobs import Delivery
 from reminderbot.clock import FakeClock
 from reminderbot.config import Settings
 from reminderbot.delivery.dispatcher import DispatchSettings
 from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.pacing import Limits
-from reminderbot.delivery.worker import Delivery
 from reminderbot.runtime import Runtime
 from reminderbot.sandbox import BotApiSandbox, SentMessage, SimulatedUser
 from reminderbot.store.models import Base, Person

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from telegram import Update
 
+from reminderbot.bootstrap import open_runtime
 from reminderbot.sandbox.driver import SimulatedUser
 from reminderbot.sandbox.state import SentMessage
-from reminderbot.store.models import Alert, AlertState, AuditEvent, CheckIn, OutboxDelivery
-from tests.e2e.conftest import COORDINATOR_ID, Harness
+from reminderbot.store.models import (
+    Alert,
+    AlertState,
+    AuditEvent,
+    BroadcastDraft,
+    CheckIn,
+    OutboxDelivery,
+)
+from reminderbot.telegram.app import build_application, polling
+from tests.e2e.conftest import COORDINATOR_ID, TOKEN, Harness
 from tests.e2e.test_checkins import _answer_rest
 
 COORDINATOR_COMMANDS = (
@@ -169,6 +179,52 @@ async def test_broadcast_needs_confirmation_and_goes_at_routine_priority(
     await harness.tap(nurse, harness.t("coordinator.broadcast.everyone"))
     too_long = await harness.say(nurse, "x" * 3600)
     assert "3600 characters" in too_long.text
+
+
+async def test_broadcast_draft_survives_a_restart_between_preview_and_send(
+    harness: Harness,
+) -> None:
+    ada = harness.user()
+    nurse = harness.user(user_id=COORDINATOR_ID, first_name="Nora")
+    await harness.onboard(ada)
+    await harness.say(nurse, "/broadcast")
+    await harness.tap(nurse, harness.t("coordinator.broadcast.everyone"))
+    preview = await harness.say(nurse, "The clinic is closed on Monday.")
+    assert "closed on Monday" in preview.text
+    send = harness.t("coordinator.broadcast.send_button", count=1)
+
+    # The bot restarts: the first Application stops, a new one (with its own runtime and an
+    # empty per-user memory) takes over the same database.
+    first = harness.app
+    assert first.updater is not None
+    await first.updater.stop()
+    await first.stop()
+    try:
+        async with (
+            open_runtime(harness.rt.settings, harness.clock) as rt,
+            polling(build_application(rt, TOKEN), rt, poll_timeout=5),
+        ):
+            queued = await harness.tap(nurse, send)
+            assert queued.text == harness.t("coordinator.broadcast.queued", count=1)
+    finally:
+        await first.start()
+        await first.updater.start_polling(
+            poll_interval=0.0, timeout=5, allowed_updates=Update.ALL_TYPES
+        )
+    async with harness.rt.sessions() as session:
+        rows = (
+            await session.scalars(select(OutboxDelivery).where(OutboxDelivery.kind == "broadcast"))
+        ).all()
+        assert (await session.scalars(select(BroadcastDraft))).all() == [], "the draft is spent"
+    assert [r.payload["text"] for r in rows] == ["The clinic is closed on Monday."]
+    await harness.deliver()
+    await harness.until(ada, "The clinic is closed on Monday.")
+
+    # Tapping Send again (a double tap, or another worker) finds no draft and sends nothing.
+    nurse.mark_read()
+    await nurse.forge_tap("bcs|*|")
+    again = await nurse.next_message()
+    assert again.text == harness.t("coordinator.broadcast.expired")
 
 
 async def test_checkin_now_reaches_the_patient_and_counts(harness: Harness) -> None:

@@ -17,6 +17,7 @@ from reminderbot.store.models import (
     Alert,
     AuditEvent,
     Base,
+    BroadcastDraft,
     CalciumResult,
     CaregiverLink,
     CheckIn,
@@ -113,6 +114,10 @@ async def _world(harness: Harness) -> World:
                     created_at=now,
                     expires_at=now + timedelta(days=2),
                 ),
+                # A broadcast she drafted (as a coordinator too) and never sent.
+                BroadcastDraft(
+                    coordinator_id=zoe_person.id, audience="*", text="Clinic closed", created_at=now
+                ),
             ]
         )
         proxy = _checkin(zoe_person.id, carer.id, 8, now - timedelta(hours=1))
@@ -126,20 +131,22 @@ async def _world(harness: Harness) -> World:
         assert patient is not None
         await alerts.raise_alert(
             session,
-            harness.rt.alert_context,
+            harness.rt,
             patient=patient,
-            checkin=proxy,
-            assessment=Assessment(
-                tier=2,
-                reasons=("pain_severe",),
-                worsened=False,
-                advice_keys=("advice.tier.t2",),
-                follow_up=False,
-                usual=2.0,
+            cause=alerts.PainCause(
+                checkin=proxy,
+                assessment=Assessment(
+                    tier=2,
+                    reasons=("pain_severe",),
+                    worsened=False,
+                    advice_keys=("advice.tier.t2",),
+                    follow_up=False,
+                    usual=2.0,
+                ),
+                trend=[2, 8],
+                told_keys=["advice.tier.t2"],
+                caregiver_name="Cara",
             ),
-            trend=[2, 8],
-            told_keys=["advice.tier.t2"],
-            caregiver_name="Cara",
             now=now,
         )
         ids = (carer.id, proxy.id, for_bruno.id)
@@ -179,6 +186,7 @@ def _about(person_id: int, telegram_id: int) -> dict[str, list[ColumnElement[boo
             CaregiverLink.caregiver_id == person_id,
         ],
         "invite_token": [InviteToken.patient_id == person_id, InviteToken.used_by_id == person_id],
+        "broadcast_draft": [BroadcastDraft.coordinator_id == person_id],
         "audit_event": [
             AuditEvent.subject_person_id == person_id,
             AuditEvent.actor_telegram_id == telegram_id,
@@ -319,6 +327,8 @@ async def test_mydata_exports_everything_about_the_patient(harness: Harness) -> 
     ]
     assert [i["id"] for i in data["invites_you_created"]] == invites and invites
     assert "token_hash" not in data["invites_you_created"][0]
+    drafts = [(d["audience"], d["text"]) for d in data["broadcast_drafts"]]
+    assert drafts == [("*", "Clinic closed")]
     assert TOKEN_HASH.encode() not in raw
     assert [m["id"] for m in data["messages_to_you"]] == outbox and outbox
     assert {m["state"] for m in data["messages_to_you"]} >= {"missed"}

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reminderbot.bootstrap import open_runtime
+from reminderbot.cli.jobs import Delivery
 from reminderbot.clock import FakeClock
 from reminderbot.delivery.http_sender import HttpSender
-from reminderbot.delivery.worker import Delivery
 from reminderbot.ops import status
 from reminderbot.ops.forecast import Group, Wave, play, waves
 from reminderbot.sandbox import BotApiSandbox

@@ -14,8 +14,11 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from reminderbot.bootstrap import open_runtime
 from reminderbot.clock import FakeClock
+from reminderbot.config import Settings
 from reminderbot.content import Catalog
+from reminderbot.runtime import Runtime
 from reminderbot.store.database import create_engine, session_factory
 from tests.services.seed import Seeded, seed
 
@@ -66,3 +69,24 @@ async def world(
         yield World(ids=ids, sessions=session_factory(engine), clock=clock)
     finally:
         await engine.dispose()
+
+
+# A coordinator granted only by the deployment's setting (no person row in the seed).
+SETTING_COORDINATOR = 7001
+
+
+@pytest.fixture
+async def rt(world: World, db_url: str) -> AsyncIterator[Runtime]:
+    """The Runtime the bot would run on, over the seeded database and the fixed clock."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token="123456:TEST-services-token-000000000000",
+        database_url=db_url,
+        default_timezone="Europe/London",
+        emergency_number="999",
+        care_team_contact="the nurses",
+        coordinator_ids=(SETTING_COORDINATOR,),
+        auto_migrate=False,
+    )
+    async with open_runtime(settings, world.clock) as runtime:
+        yield runtime

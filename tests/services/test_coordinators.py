@@ -5,15 +5,19 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from reminderbot.services import coordinators
+from reminderbot.runtime import Runtime
+from reminderbot.services import coordinator_desk, coordinators
 from reminderbot.services.admin_common import CLI_ACTOR, AdminInputError, parse_telegram_id
 from reminderbot.services.coordinators import Source
+from reminderbot.services.replies import Asker
 from reminderbot.store.audience import is_coordinator
-from reminderbot.store.models import AuditEvent, Person, Role
-from tests.services.conftest import World
+from reminderbot.store.models import AuditEvent, OutboxDelivery, Person, Role
+from tests.services.conftest import SETTING_COORDINATOR, World
 from tests.services.seed import CAREGIVER_TG, COORDINATOR_TG
 
 ZOE_TG = 5001
+NURSE_ASKER = Asker(COORDINATOR_TG, "Kim", "en")
+CARER_ASKER = Asker(CAREGIVER_TG, "Charles", "en")
 SETTING_ONLY = 777
 
 
@@ -128,3 +132,65 @@ def test_telegram_ids_are_positive_whole_numbers(typed: str) -> None:
         parse_telegram_id(typed)
     assert raised.value.key == "admin.coordinator.bad_id"
     assert parse_telegram_id(" 123456789 ") == 123456789
+
+
+# --- in chat: who counts as a coordinator, and asking a patient now ----------------------------
+
+
+async def test_chat_commands_refuse_non_coordinators_and_audit_it(
+    world: World, rt: Runtime
+) -> None:
+    (refused,) = await coordinator_desk.alerts(rt, CARER_ASKER, CAREGIVER_TG)
+    assert refused.text == rt.text("en", "coordinator.not_allowed")
+    (event,) = await _audits(world, "refused:alerts")
+    assert event.actor_telegram_id == CAREGIVER_TG
+    assert await _audits(world, "view:alerts") == []
+
+
+async def test_a_coordinator_by_setting_gets_a_person_row_on_first_use(
+    world: World, rt: Runtime
+) -> None:
+    asker = Asker(SETTING_COORDINATOR, "Sam", "en")
+    await coordinator_desk.alerts(rt, asker, SETTING_COORDINATOR)
+    person = await _person(world, SETTING_COORDINATOR)
+    assert (person.role, person.display_name, person.chat_id) == (
+        Role.COORDINATOR,
+        "Sam",
+        SETTING_COORDINATOR,
+    )
+
+
+async def test_ask_now_queues_a_followup_check_in_and_audits(world: World, rt: Runtime) -> None:
+    (usage,) = await coordinator_desk.checkin(rt, NURSE_ASKER, COORDINATOR_TG, [])
+    assert usage.text == rt.text("en", "coordinator.checkin.usage")
+    (paused,) = await coordinator_desk.checkin(
+        rt, NURSE_ASKER, COORDINATOR_TG, [str(world.ids.bob)]
+    )
+    assert paused.text == rt.text(
+        "en",
+        "coordinator.checkin.not_active",
+        patient_name="Bob",
+        status=rt.text("en", "coordinator.status.paused"),
+    )
+    (sent,) = await coordinator_desk.checkin(
+        rt, NURSE_ASKER, COORDINATOR_TG, [f"#{world.ids.finn}"]
+    )
+    assert sent.text == rt.text("en", "coordinator.checkin.sent", patient_name="Finn")
+    async with world.sessions() as session:
+        rows = (
+            await session.scalars(
+                select(OutboxDelivery).where(OutboxDelivery.unique_key.like("ask:%"))
+            )
+        ).all()
+    assert [(r.recipient_id, r.kind, r.payload["patient_id"]) for r in rows] == [
+        (world.ids.finn, "followup", world.ids.finn)
+    ]
+    assert [e.subject_person_id for e in await _audits(world, "checkin:ask_now")] == [
+        world.ids.finn
+    ]
+
+
+async def _audits(world: World, action: str) -> list[AuditEvent]:
+    async with world.sessions() as session:
+        stmt = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        return list((await session.scalars(stmt)).all())

@@ -1,4 +1,4 @@
-"""Periodic checks beside the tick: emergency alerts not yet acknowledged, and silence."""
+"""Periodic checks beside the tick: unacknowledged emergencies, silence, weekly summaries."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from statistics import median
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
-from reminderbot.care.escalation import EscalationRules
-from reminderbot.delivery.outbox import Message, about_patient, enqueue
-from reminderbot.services import alerts, checkins
-from reminderbot.services.alerts import AlertContext
+from reminderbot.delivery.outbox import about_patient, enqueue, text_message
+from reminderbot.runtime import Runtime
+from reminderbot.services import alerts
+from reminderbot.services.checkin_records import PROMPT_KINDS, by_prompt
 from reminderbot.store.audience import caregivers, coordinators
 from reminderbot.store.models import (
     Alert,
@@ -44,21 +44,17 @@ class WatchReport:
     weekly_summaries: int = 0
 
 
-async def watch(
-    sessions: async_sessionmaker[AsyncSession],
-    ctx: AlertContext,
-    rules: EscalationRules,
-    now: datetime,
-) -> WatchReport:
+async def watch(rt: Runtime, now: datetime) -> WatchReport:
     """Repeat unacknowledged emergencies, nudge silent patients, tell the team about silence."""
     report = WatchReport()
-    async with sessions.begin() as session:
+    rules = rt.escalation
+    async with rt.sessions.begin() as session:
         report.alert_repeats = await alerts.repeat_unacknowledged(
-            session, ctx, now, timedelta(minutes=rules.alert_repeat_minutes)
+            session, rt, now, timedelta(minutes=rules.alert_repeat_minutes)
         )
-        report.nudges = await _nudge(session, ctx, rules, now)
-        report.silence_notices = await _silence(session, ctx, rules, now)
-        report.weekly_summaries = await _weekly(session, ctx, now)
+        report.nudges = await _nudge(session, rt, now)
+        report.silence_notices = await _silence(session, rt, now)
+        report.weekly_summaries = await _weekly(session, rt, now)
     if report.alert_repeats or report.nudges or report.silence_notices:
         log.info(
             "watch repeats=%d nudges=%d silence=%d",
@@ -76,7 +72,7 @@ async def _unanswered_prompts(
         select(OutboxDelivery)
         .join(PatientProfile, PatientProfile.person_id == OutboxDelivery.recipient_id)
         .where(
-            OutboxDelivery.kind.in_(checkins.PROMPT_KINDS),
+            OutboxDelivery.kind.in_(PROMPT_KINDS),
             OutboxDelivery.state == DeliveryState.SENT,
             OutboxDelivery.sent_at <= now - older_than,
             OutboxDelivery.sent_at >= now - older_than - LOOKBACK,
@@ -87,48 +83,43 @@ async def _unanswered_prompts(
     return [
         r
         for r in rows
-        if "~" not in r.unique_key and await checkins.by_prompt(session, r.unique_key) is None
+        if "~" not in r.unique_key and await by_prompt(session, r.unique_key) is None
     ]
 
 
-async def _nudge(
-    session: AsyncSession, ctx: AlertContext, rules: EscalationRules, now: datetime
-) -> int:
+async def _nudge(session: AsyncSession, rt: Runtime, now: datetime) -> int:
     """One gentle nudge per unanswered check-in, nudge_after_hours after it was sent."""
-    prompts = await _unanswered_prompts(session, now, timedelta(hours=rules.nudge_after_hours))
+    hours = rt.escalation.nudge_after_hours
+    prompts = await _unanswered_prompts(session, now, timedelta(hours=hours))
     messages = []
     for prompt in prompts:
         person = await session.get(Person, prompt.recipient_id)
         if person is None:
             continue
         messages.append(
-            Message(
+            text_message(
                 chat_id=person.chat_id,
                 recipient_id=person.id,
                 kind="reminder",
                 unique_key=f"nudge:{prompt.unique_key}",
-                payload={
-                    "text": ctx.catalog.text(person.language, "alert.silence.nudge", **ctx.common),
-                    "buttons": [],
-                },
-                not_before=now,
+                text=rt.renderer.text(person.language, "alert.silence.nudge"),
+                now=now,
             )
         )
     await enqueue(session, messages, now)
     return len(messages)
 
 
-async def _silence(
-    session: AsyncSession, ctx: AlertContext, rules: EscalationRules, now: datetime
-) -> int:
+async def _silence(session: AsyncSession, rt: Runtime, now: datetime) -> int:
     """After K unanswered check-ins in a row, tell caregivers and coordinators once."""
+    rules = rt.escalation
     k = rules.missed_in_a_row
     overdue = timedelta(hours=rules.nudge_after_hours)
     candidates = await session.scalars(
         select(OutboxDelivery.recipient_id)
         .distinct()
         .where(
-            OutboxDelivery.kind.in_(checkins.PROMPT_KINDS),
+            OutboxDelivery.kind.in_(PROMPT_KINDS),
             OutboxDelivery.state.in_([DeliveryState.SENT, DeliveryState.MISSED]),
             OutboxDelivery.not_before <= now - overdue,
             OutboxDelivery.not_before >= now - overdue - LOOKBACK,
@@ -142,7 +133,7 @@ async def _silence(
                     select(OutboxDelivery)
                     .where(
                         OutboxDelivery.recipient_id == patient_id,
-                        OutboxDelivery.kind.in_(checkins.PROMPT_KINDS),
+                        OutboxDelivery.kind.in_(PROMPT_KINDS),
                         OutboxDelivery.state.in_([DeliveryState.SENT, DeliveryState.MISSED]),
                         OutboxDelivery.not_before <= now - overdue,
                     )
@@ -153,7 +144,7 @@ async def _silence(
         )
         if len(recent) < k:
             continue
-        if any([await checkins.by_prompt(session, r.unique_key) for r in recent]):
+        if any([await by_prompt(session, r.unique_key) for r in recent]):
             continue
         patient = await session.get(Person, patient_id, options=[selectinload(Person.patient)])
         if patient is None or patient.patient is None:
@@ -161,7 +152,7 @@ async def _silence(
         if patient.patient.status != PatientStatus.ACTIVE:
             continue
         team = [
-            *await coordinators(session, ctx.coordinator_ids),
+            *await coordinators(session, rt.settings.coordinator_ids),
             *await caregivers(session, patient.id),
         ]
         for member in team:
@@ -172,13 +163,12 @@ async def _silence(
                     recipient_id=member.person_id,
                     # One notice per run of silence: keyed by its newest unanswered prompt.
                     unique_key=f"silence:{recent[0].unique_key}:{member.chat_id}",
-                    text=ctx.catalog.text(
+                    text=rt.renderer.text(
                         member.language,
                         "alert.silence.notice",
                         patient_name=patient.display_name or "—",
                         patient_id=patient.id,
                         count=k,
-                        **ctx.common,
                     ),
                     now=now,
                 )
@@ -192,7 +182,7 @@ WEEKLY_WEEKDAY = 0
 WEEKLY_HOUR = 9
 
 
-async def _weekly(session: AsyncSession, ctx: AlertContext, now: datetime) -> int:
+async def _weekly(session: AsyncSession, rt: Runtime, now: datetime) -> int:
     """A Monday-morning summary of the last 7 days to each caregiver who opted in."""
     caregiver = aliased(Person)
     rows = (
@@ -228,7 +218,7 @@ async def _weekly(session: AsyncSession, ctx: AlertContext, now: datetime) -> in
             .select_from(Alert)
             .where(Alert.patient_id == patient.id, Alert.created_at >= since)
         )
-        text = ctx.catalog.text(
+        text = rt.renderer.text(
             member.language,
             "alert.weekly.summary" if scores else "alert.weekly.none",
             patient_name=patient.display_name or "—",
@@ -237,7 +227,6 @@ async def _weekly(session: AsyncSession, ctx: AlertContext, now: datetime) -> in
             median=f"{median(scores):g}" if scores else "—",
             highest=max(scores) if scores else "—",
             alerts=alert_count or 0,
-            **ctx.common,
         )
         messages.append(
             about_patient(

@@ -1,4 +1,4 @@
-"""Delivery inside a bot process: the APScheduler tick and the dispatcher task."""
+"""Application wiring for delivery: the APScheduler tick and watch jobs, the dispatcher task."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.pacing import Limits, Pacer
 from reminderbot.delivery.planner import Planner, TickReport
 from reminderbot.delivery.unreachable import handle_unreachable
-from reminderbot.delivery.watchers import WatchReport, watch
 from reminderbot.runtime import Runtime
+from reminderbot.services.watch import WatchReport, watch
 from reminderbot.store.models import OutboxDelivery
 
 log = logging.getLogger(__name__)
@@ -45,15 +45,11 @@ class Delivery:
     ) -> None:
         settings = rt.settings
         self.rt = rt
-        common = {
-            "emergency_number": settings.emergency_number,
-            "care_team_contact": settings.care_team_contact,
-        }
         self.planner = Planner(
             rt.sessions,
-            rt.catalog,
+            rt.renderer.catalog,
             rt.tips,
-            common,
+            dict(rt.renderer.contacts),
             grace=timedelta(hours=settings.grace_hours),
         )
         if limits is None:
@@ -72,7 +68,6 @@ class Delivery:
             self._on_permanent,
             dispatch or DispatchSettings(lease=timedelta(seconds=settings.lease_seconds)),
         )
-        self._common = common
 
     async def _on_permanent(
         self, session: AsyncSession, row: OutboxDelivery, failure: SendFailure
@@ -81,9 +76,9 @@ class Delivery:
             session,
             row,
             failure,
-            catalog=self.rt.catalog,
+            catalog=self.rt.renderer.catalog,
             coordinator_ids=self.rt.settings.coordinator_ids,
-            common=self._common,
+            common=dict(self.rt.renderer.contacts),
             now=self.rt.clock.now(),
         )
 
@@ -99,9 +94,7 @@ class Delivery:
 
     async def watch(self) -> WatchReport:
         """Repeat unacknowledged emergencies and act on silence; wake the dispatcher."""
-        report = await watch(
-            self.rt.sessions, self.rt.alert_context, self.rt.escalation, self.rt.clock.now()
-        )
+        report = await watch(self.rt, self.rt.clock.now())
         if report.alert_repeats or report.nudges or report.silence_notices:
             self.dispatcher.wake()
         return report

@@ -1,187 +1,36 @@
-"""Coordinators in chat: the roster (/patients), one patient (/patient), schedules (/schedule).
+"""Schedules in chat for coordinators (/schedule): view, change a schedule, assign a program.
 
-The callers check the coordinator role; every view of a patient's data is audited here.
+The caller has checked the coordinator role; views and changes are audited here and in
+services/schedule_admin.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reminderbot.content.describe import format_local_datetime
 from reminderbot.delivery import callbacks
 from reminderbot.runtime import Runtime
-from reminderbot.services import roster, schedule_admin
+from reminderbot.services import schedule_admin
 from reminderbot.services.admin_common import Actor, AdminInputError, parse_patient_id
-from reminderbot.services.schedule_admin import ScheduleChange, ScheduleView
+from reminderbot.services.coordinators import Coordinator
+from reminderbot.services.replies import Reply, keyboard
+from reminderbot.services.roster_replies import error_reply, schedule_line
+from reminderbot.services.schedule_admin import ScheduleChange
 from reminderbot.store.people import add_audit
-from reminderbot.telegram.coordinator_flow import Coordinator
-from reminderbot.telegram.replies import Reply, keyboard
 
-PAGE = "pts"
 PICK_SCHEDULE = "sch"
 PICK_FIELD = "scf"
 PROGRAMS = "scp"
 ASSIGN = "prg"
-ACTIONS = frozenset({PAGE, PICK_SCHEDULE, PICK_FIELD, PROGRAMS, ASSIGN})
+ACTIONS = frozenset({PICK_SCHEDULE, PICK_FIELD, PROGRAMS, ASSIGN})
 AWAIT_SCHEDULE = "sched:"
-PAGE_SIZE = 10
 FIELDS = ("times", "weekdays", "every", "dose")
 
 
 def _actor(who: Coordinator) -> Actor:
     return Actor(via="telegram", telegram_id=who.person.telegram_user_id)
-
-
-def _when(rt: Runtime, who: Coordinator, at: datetime | None) -> str:
-    if at is None:
-        return "—"
-    return format_local_datetime(
-        rt.catalog, who.locale, at.astimezone(ZoneInfo(who.person.timezone))
-    )
-
-
-def _source(rt: Runtime, locale: str, source: str) -> str:
-    """How a check-in came about, in words (older rows may carry codes with no text)."""
-    key = f"coordinator.source.{source}"
-    return rt.text(locale, key) if key in rt.catalog.keys else source
-
-
-def _schedule_line(rt: Runtime, locale: str, view: ScheduleView) -> str:
-    return rt.text(
-        locale,
-        "coordinator.patient.schedule",
-        number=view.schedule_id,
-        kind=rt.text(locale, f"coordinator.schedule.kind.{view.kind}"),
-        description=view.description,
-        next=view.next_local or "—",
-    )
-
-
-def _error(rt: Runtime, who: Coordinator, exc: AdminInputError) -> list[Reply]:
-    return [Reply(exc.render(rt.catalog, who.locale))]
-
-
-# --- /patients ----------------------------------------------------------------------------------
-
-
-async def patients(
-    rt: Runtime, session: AsyncSession, who: Coordinator, page: int, now: datetime
-) -> list[Reply]:
-    """One page of the roster, most worrying first, with previous/next buttons."""
-    result = await roster.roster(session, now, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
-    add_audit(
-        session,
-        at=now,
-        action="view:roster",
-        actor_telegram_id=who.person.telegram_user_id,
-        details={"patients": [row.person_id for row in result.rows]},
-    )
-    locale = who.locale
-    if not result.rows:
-        return [Reply(rt.text(locale, "coordinator.roster.none"))]
-    pages = (result.total + PAGE_SIZE - 1) // PAGE_SIZE
-    lines = [
-        rt.text(locale, "coordinator.roster.header", page=page + 1, pages=pages, total=result.total)
-    ]
-    for row in result.rows:
-        last = (
-            rt.text(
-                locale,
-                "coordinator.roster.last",
-                score=row.last_score,
-                tier=row.last_tier if row.last_tier is not None else 0,
-                when=_when(rt, who, row.last_answer_at),
-            )
-            if row.last_score is not None
-            else rt.text(locale, "coordinator.roster.never")
-        )
-        alert = (
-            rt.text(locale, "coordinator.roster.open_alert", tier=row.open_alert_tier)
-            if row.open_alert_tier is not None
-            else ""
-        )
-        lines.append(
-            rt.text(
-                locale,
-                "coordinator.roster.row",
-                patient_id=row.person_id,
-                name=row.name or "—",
-                status=rt.text(locale, f"coordinator.status.{row.status}"),
-                last=last,
-                missed=row.missed_checkins,
-                alert=alert,
-            )
-        )
-    buttons = []
-    if page > 0:
-        buttons.append(
-            (rt.text(locale, "coordinator.roster.previous"), callbacks.build(PAGE, str(page - 1)))
-        )
-    if page + 1 < pages:
-        buttons.append(
-            (rt.text(locale, "coordinator.roster.next"), callbacks.build(PAGE, str(page + 1)))
-        )
-    return [Reply("\n".join(lines), keyboard(buttons) if buttons else ())]
-
-
-# --- /patient <id> ------------------------------------------------------------------------------
-
-
-async def patient(
-    rt: Runtime, session: AsyncSession, who: Coordinator, args: list[str], now: datetime
-) -> tuple[list[Reply], int | None]:
-    """One patient's profile, schedules, check-ins and open alerts, and their id when found."""
-    try:
-        patient_id = parse_patient_id(args[0] if args else "")
-        detail = await roster.patient_detail(
-            session, patient_id, catalog=rt.catalog, locale=who.locale
-        )
-    except AdminInputError as exc:
-        return _error(rt, who, exc), None
-    add_audit(
-        session,
-        at=now,
-        action="view:patient",
-        actor_telegram_id=who.person.telegram_user_id,
-        subject_person_id=detail.person_id,
-    )
-    locale = who.locale
-    schedules = "\n".join(_schedule_line(rt, locale, view) for view in detail.schedules) or "—"
-    checkins = (
-        "\n".join(
-            rt.text(
-                locale,
-                "coordinator.patient.checkin",
-                when=_when(rt, who, c.answered_at or c.prompted_at),
-                score="—" if c.score is None else c.score,
-                tier="—" if c.tier is None else c.tier,
-                source=_source(rt, locale, c.source),
-            )
-            for c in detail.recent_checkins
-        )
-        or "—"
-    )
-    alerts = ", ".join(f"#{a.alert_id} (T{a.tier})" for a in detail.open_alerts) or "—"
-    quiet = "–".join(detail.quiet_hours) if detail.quiet_hours else "—"
-    text = rt.text(
-        locale,
-        "coordinator.patient.details",
-        name=detail.name or "—",
-        patient_id=detail.person_id,
-        status=rt.text(locale, f"coordinator.status.{detail.status}"),
-        program=detail.program,
-        timezone=detail.timezone,
-        language=rt.catalog.locale_names.get(detail.language, detail.language),
-        quiet=quiet,
-        caregivers=detail.caregivers,
-        schedules=schedules,
-        checkins=checkins,
-        alerts=alerts,
-    )
-    return [Reply(text)], detail.person_id
 
 
 # --- /schedule <id> -----------------------------------------------------------------------------
@@ -194,7 +43,7 @@ async def schedule(
     try:
         patient_id = parse_patient_id(args[0] if args else "")
     except AdminInputError as exc:
-        return _error(rt, who, exc)
+        return error_reply(rt, who, exc)
     return await _show(rt, session, who, patient_id, now)
 
 
@@ -206,7 +55,7 @@ async def _show(
             session, patient_id, catalog=rt.catalog, locale=who.locale
         )
     except AdminInputError as exc:
-        return _error(rt, who, exc)
+        return error_reply(rt, who, exc)
     add_audit(
         session,
         at=now,
@@ -227,7 +76,7 @@ async def _show(
     ]
     rows: list[list[tuple[str, str]]] = []
     for view in shown.schedules:
-        lines.append(_schedule_line(rt, locale, view))
+        lines.append(schedule_line(rt, locale, view))
         if view.kind in schedule_admin.SCHEDULE_KINDS:
             rows.append(
                 [
@@ -318,7 +167,7 @@ async def typed_value(
     except AdminInputError as exc:
         # Keep waiting for a corrected value: nothing was changed.
         return [
-            *_error(rt, who, exc),
+            *error_reply(rt, who, exc),
             Reply(rt.text(who.locale, f"coordinator.schedule.ask.{field}")),
         ]
     who.person.awaiting = None
@@ -369,7 +218,7 @@ async def _assign(
             locale=who.locale,
         )
     except AdminInputError as exc:
-        return _error(rt, who, exc)
+        return error_reply(rt, who, exc)
     done = Reply(rt.text(who.locale, "coordinator.schedule.program_done", program=program))
     return [done, *await _show(rt, session, who, int(patient_id), now)]
 
@@ -384,16 +233,14 @@ async def button(
     data: callbacks.ButtonData,
     now: datetime,
 ) -> list[Reply]:
-    """A roster or schedule button (the caller has checked the role)."""
-    if data.action == PAGE and data.key.isdigit():
-        return await patients(rt, session, who, int(data.key), now)
+    """A schedule button (the caller has checked the role); [] when stale."""
     if data.action == PICK_SCHEDULE and data.key.isdigit() and data.value.isdigit():
         try:
             shown = await schedule_admin.show_schedules(
                 session, int(data.key), catalog=rt.catalog, locale=who.locale
             )
         except AdminInputError as exc:
-            return _error(rt, who, exc)
+            return error_reply(rt, who, exc)
         kinds = {str(v.schedule_id): v.kind for v in shown.schedules}
         if data.value not in kinds:
             return []
