@@ -17,7 +17,7 @@ from reminderbot.ops.logging_json import split_event
 from reminderbot.sandbox import BotApiSandbox
 from tests.cli.helpers import VALID_TOKEN, cli_process
 from tests.e2e.conftest import COORDINATOR_ID, TOKEN, Harness
-from tests.ops.test_emergency_metric import _emergency
+from tests.ops.test_database_metrics import _emergency
 
 PRIVATE_TEXT = "my back hurts terribly tonight"
 FIELDS = {"time", "level", "logger", "event"}

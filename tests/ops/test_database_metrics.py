@@ -1,4 +1,4 @@
-"""The oldest-unacknowledged-emergency metric grows while nobody acknowledges, and resets."""
+"""Database gauges on /metrics: the oldest unacknowledged emergency, the answer ratio."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import timedelta
 import aiohttp
 
 from reminderbot.ops.server import OpsServer
+from reminderbot.store.models import ScheduleKind
 from tests.e2e.conftest import COORDINATOR_ID, Harness
 from tests.ops.helpers import scrape, value
 
@@ -58,3 +59,29 @@ async def test_oldest_unacknowledged_emergency_grows_then_resets(
         after = await scrape(http, ops.port)
     assert value(after, OLDEST) == 0
     assert value(after, "reminderbot_alerts_open", tier="3") == 0
+
+
+async def test_checkin_answer_ratio_counts_prompts_answered(
+    harness: Harness, ops: OpsServer
+) -> None:
+    ada, bob = harness.user(), harness.user(user_id=1002, first_name="Bob")
+    for user in (ada, bob):
+        await harness.onboard(user)
+    person = await harness.person(ada)
+    assert person is not None and person.patient is not None
+    checkin = next(s for s in person.patient.schedules if s.kind == ScheduleKind.CHECKIN)
+    assert checkin.next_fire_at is not None
+    ada.mark_read()
+    harness.clock.set(checkin.next_fire_at)
+    await harness.deliver()  # both get the prompt; only Ada answers
+    prompt = await ada.next_message()
+    assert prompt.text.startswith("How is your pain right now?")
+    await harness.tap(ada, "3")
+    async with aiohttp.ClientSession() as http:
+        too_soon = await scrape(http, ops.port)
+        harness.clock.advance(timedelta(hours=2))
+        later = await scrape(http, ops.port)
+    # An hour is left to answer before a prompt counts.
+    assert value(too_soon, "reminderbot_checkin_prompts_recent") == 0
+    assert value(later, "reminderbot_checkin_prompts_recent") == 2
+    assert value(later, "reminderbot_checkin_answer_ratio") == 0.5
