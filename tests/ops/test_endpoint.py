@@ -93,8 +93,13 @@ async def test_metrics_during_a_wave(tmp_path: Path, db_url: str) -> None:
     assert depths == sorted(depths, reverse=True) and depths[0] - depths[-1] >= WAVE / 3
     assert sent == sorted(sent) and sent[-1] - sent[0] >= WAVE / 3
     assert depths[0] <= WAVE and total(during[0], "reminderbot_outbox_depth", kind="tip") > 0
+    # The worker leases what it sends; the wave's oldest row waits while the rest go out.
+    assert max(value(p, "reminderbot_workers_live") for p in during) == 1
+    assert max(value(p, "reminderbot_outbox_oldest_due_seconds") for p in during) > 1
     last = pages[-1]
     assert value(last, "reminderbot_sends_total", outcome="sent") == WAVE
+    assert value(last, "reminderbot_workers_live") == 0
+    assert value(last, "reminderbot_outbox_oldest_due_seconds") == 0
     assert total(last, "reminderbot_outbox_depth") == 0
     assert value(last, "reminderbot_database_up") == 1
     assert value(last, "reminderbot_tick_seconds_count") >= 1
