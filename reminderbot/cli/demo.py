@@ -18,8 +18,8 @@ from reminderbot.delivery.pacing import Limits
 from reminderbot.runtime import Runtime
 from reminderbot.sandbox import BotApiSandbox
 from reminderbot.sandbox.driver import SimulatedUser
+from reminderbot.services.subscription_prompts import PRESELECTED_MARK
 from reminderbot.telegram.app import build_application, polling
-from reminderbot.telegram.prompts import PRESELECTED_MARK
 
 DEMO_TOKEN = "424242:DEMO-not-a-real-token-000000000"
 DEMO_USER_ID = 7001

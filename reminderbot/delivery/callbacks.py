@@ -14,11 +14,6 @@ CALCIUM_LOG = "ca:log"
 SNOOZE_HOUR = "sz:1h"
 
 
-def occurrence_key(schedule_id: int, epoch: int) -> str:
-    """The outbox unique key of one schedule occurrence."""
-    return f"s{schedule_id}@{epoch}"
-
-
 @dataclass(frozen=True)
 class ButtonData:
     """Parsed callback data: an action, the occurrence key it refers to, and a value."""

@@ -17,7 +17,7 @@ from sqlalchemy import distinct, exists, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from reminderbot.care.escalation import EMERGENCY_TIER
-from reminderbot.services.checkins import PROMPT_KINDS
+from reminderbot.delivery.kinds import PROMPT_KINDS
 from reminderbot.store.models import Alert, AlertState, CheckIn, DeliveryState, OutboxDelivery
 
 # How long one scrape or status may spend in the database before it gives up.

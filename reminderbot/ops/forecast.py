@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from reminderbot.care.recurrence import RuleError, occurrences, parse_rule, parse_times
 from reminderbot.config import Settings
+from reminderbot.delivery.kinds import MessageKind
 from reminderbot.delivery.pacing import Limits
 from reminderbot.delivery.policy import policy
 from reminderbot.store.models import PatientProfile, PatientStatus, Person, Schedule
@@ -137,6 +138,14 @@ def waves(groups: Iterable[Group], now: datetime, horizon: timedelta = HORIZON) 
     return [Wave(at, zone, kind, n) for (at, zone, kind), n in sorted(counts.items())]
 
 
+def _priority(kind: str) -> int:
+    """The kind's lane (lower goes first); a kind this version does not know goes first."""
+    try:
+        return policy(MessageKind(kind)).priority
+    except ValueError:
+        return 0
+
+
 @dataclass
 class _Waiting:
     """Messages in the queue: a wave's (or the backlog's) still unsent part."""
@@ -161,7 +170,7 @@ def play(
     """
     arrivals = sorted(planned, key=lambda w: w.at)
     queue = [
-        _Waiting(policy(kind).priority, now, -1, float(n), None)
+        _Waiting(_priority(kind), now, -1, float(n), None)
         for kind, n in (backlog or {}).items()
         if n > 0
     ]
@@ -187,6 +196,6 @@ def play(
         clock = max(clock, next_at)
         while index < len(arrivals) and arrivals[index].at == next_at:
             wave = arrivals[index]
-            queue.append(_Waiting(policy(wave.kind).priority, wave.at, index, wave.count, index))
+            queue.append(_Waiting(_priority(wave.kind), wave.at, index, wave.count, index))
             index += 1
     return [Planned(wave, done.get(i, wave.at)) for i, wave in enumerate(arrivals)]

@@ -2,9 +2,8 @@
 
 The project's log lines already read `what happened key=value key=value`, with ids only; this
 formatter splits such a line into `event` and one field per pair, so a log pipeline can filter
-on `delivery` or `recipient` without parsing text. Exceptions keep their type, the driver's
-first line and the stack's frames (file, line, function), not SQLAlchemy's statement and
-parameters.
+on `delivery` or `recipient` without parsing text. Exceptions keep their type and the stack's
+frames, never their message (see reminderbot.logsafe).
 """
 
 from __future__ import annotations
@@ -12,9 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import re
-import traceback
 from datetime import UTC, datetime
 from typing import Any
+
+from reminderbot.logsafe import scrubbed_traceback
 
 _PAIR = re.compile(r"(?<!\S)([A-Za-z_][A-Za-z0-9_]*)=(\S+)")
 # LogRecord attributes that are not `extra=` fields.
@@ -48,16 +48,6 @@ def split_event(message: str) -> tuple[str, dict[str, Any]]:
     return event, fields
 
 
-def _frames(exc: BaseException) -> list[str]:
-    return [f"{f.filename}:{f.lineno} {f.name}" for f in traceback.extract_tb(exc.__traceback__)]
-
-
-def _first_line(exc: BaseException) -> str:
-    original = getattr(exc, "orig", None) or exc
-    lines = str(original).strip().splitlines()
-    return lines[0][:300] if lines else ""
-
-
 class JsonFormatter(logging.Formatter):
     """Formats each record as one JSON object on one line."""
 
@@ -78,6 +68,7 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[1] is not None:
             exc = record.exc_info[1]
             entry["exception"] = type(exc).__name__
-            entry["error"] = _first_line(exc)
-            entry["stack"] = _frames(exc)
+            entry["traceback"] = scrubbed_traceback(exc)
+        elif record.exc_text:  # already scrubbed by logsafe's filter
+            entry["traceback"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False, default=str)

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reminderbot.care.programs import SCHEDULE_KINDS
 from reminderbot.delivery import callbacks
 from reminderbot.runtime import Runtime
 from reminderbot.services import schedule_admin
@@ -77,7 +78,7 @@ async def _show(
     rows: list[list[tuple[str, str]]] = []
     for view in shown.schedules:
         lines.append(schedule_line(rt, locale, view))
-        if view.kind in schedule_admin.SCHEDULE_KINDS:
+        if view.kind in SCHEDULE_KINDS:
             rows.append(
                 [
                     (

@@ -10,13 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reminderbot.care.recurrence import resolve_local
-from reminderbot.delivery import callbacks
+from reminderbot.delivery import callbacks, outbox_keys
 from reminderbot.delivery.outbox import enqueue, later_copy
 from reminderbot.runtime import Runtime
 from reminderbot.services import checkins
 from reminderbot.services.calcium_results import ask_calcium
-from reminderbot.services.checkin_questions import PAIN_KEY_PREFIX
-from reminderbot.services.checkin_records import base_key
 from reminderbot.services.replies import Reply
 from reminderbot.store.models import OutboxDelivery, Person
 from reminderbot.store.people import add_audit
@@ -40,9 +38,9 @@ async def answer_button(
     rt: Runtime, session: AsyncSession, person: Person, data: callbacks.ButtonData, now: datetime
 ) -> list[Reply] | None:
     """Handle a tap on a scheduled message; None when it is not this person's to press."""
-    if data.action == callbacks.CHECKIN and data.key.startswith(PAIN_KEY_PREFIX):
+    if data.action == callbacks.CHECKIN and outbox_keys.is_pain_prompt(data.key):
         # An on-demand prompt (/pain) names its patient; only that patient may answer it.
-        if data.key.split(":")[1] != str(person.id) or not _is_score(data.value):
+        if outbox_keys.pain_patient(data.key) != person.id or not _is_score(data.value):
             return None
         return await checkins.begin_from_prompt(
             rt,
@@ -107,6 +105,6 @@ async def _repeat_later(
 ) -> None:
     # The copy keeps the original buttons, so an answer still counts for the original prompt;
     # the key makes a double tap on the same snooze button queue it only once.
-    key = f"{base_key(row.unique_key)}~{int(at.timestamp()) // 60}"
+    key = outbox_keys.snoozed(row.unique_key, at)
     copy = later_copy(row, chat_id=person.chat_id, recipient_id=person.id, unique_key=key, at=at)
     await enqueue(session, [copy], now)

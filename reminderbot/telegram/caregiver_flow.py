@@ -9,9 +9,8 @@ from telegram import User
 
 from reminderbot.delivery import callbacks
 from reminderbot.runtime import Runtime
-from reminderbot.services import caregivers, checkins
+from reminderbot.services import caregivers, checkins, onboarding
 from reminderbot.services.replies import Reply
-from reminderbot.telegram import flows
 from reminderbot.telegram.coordinator_flow import asker_of
 
 ACTIONS = caregivers.ACTIONS
@@ -19,7 +18,9 @@ ACTIONS = caregivers.ACTIONS
 
 async def command(rt: Runtime, user: User, bot_username: str) -> list[Reply]:
     """/caregiver: invite and manage caregivers, or manage whom one follows."""
-    return await caregivers.caregiver_command(rt, asker_of(user), bot_username, flows.current_step)
+    return await caregivers.caregiver_command(
+        rt, asker_of(user), bot_username, onboarding.current_step
+    )
 
 
 async def open_invite(rt: Runtime, user: User, token: str) -> list[Reply]:

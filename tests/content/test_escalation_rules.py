@@ -79,8 +79,8 @@ def test_shipped_file_matches_the_defaults_in_code() -> None:
 
 def test_shipped_thresholds_are_the_reference_defaults() -> None:
     rules = load_escalation_rules()
-    # REFERENCE.md §1: bands 1–3 / 4–6 / 7–10; worsening >= 2 points and >= 30 % over the
-    # median of the last 7 days.
+    # docs/clinical-reference.md §1: bands 1–3 / 4–6 / 7–10; worsening >= 2 points and
+    # >= 30 % over the median of the last 7 days.
     assert (rules.moderate_score, rules.severe_score) == (4, 7)
     assert (rules.worsening_min_rise, rules.worsening_min_ratio, rules.history_days) == (
         2,
@@ -278,7 +278,15 @@ def test_every_red_flag_has_a_yes_no_question_and_advice(flag: Any) -> None:
     # Every escalation says whom to call: the care team always.
     assert "<TEAM>" in advice
     if flag.tier == EMERGENCY_TIER:
-        assert advice.startswith("Call <EMERGENCY> now")
+        first = advice.split("\n\n", 1)[0]
+        if flag.id == "fever_chemo":
+            # Fever on chemotherapy: the 24-hour oncology line first, the emergency number when
+            # it cannot be reached (REFERENCE §2 [19]); both in the first paragraph.
+            assert advice.startswith("Call your 24-hour oncology line now")
+            assert "<TEAM>" in first
+            assert "<EMERGENCY>" in first
+        else:
+            assert advice.startswith("Call <EMERGENCY> now")
 
 
 @pytest.mark.parametrize("tier", [1, 2, 3])
@@ -303,15 +311,49 @@ def test_worsening_advice_asks_about_a_bone_scan_and_adjusting_the_plan() -> Non
 
 
 def test_emergency_advice_says_what_to_do_meanwhile() -> None:
-    assert "lie flat" in ADVICE["advice.red_flag.mscc"].lower()
-    assert "i have cancer" in ADVICE["advice.red_flag.mscc"].lower()
+    mscc = ADVICE["advice.red_flag.mscc"].lower()
+    # NICE NG234 positioning (REFERENCE §2 [11]).
+    assert "lie flat or partly raised, as far as is bearable, and keep your spine still" in mscc
+    assert "i have cancer" in mscc
+    assert "with or without back pain" in mscc
     assert "don't move" in ADVICE["advice.red_flag.fracture"].lower()
-    assert "naloxone" in ADVICE["advice.red_flag.opioid_toxicity"].lower()
+    opioid = ADVICE["advice.red_flag.opioid_toxicity"].lower()
+    assert "naloxone" in opioid
+    assert "recovery position" in opioid
+    assert "follow the call handler's instructions" in opioid
+
+
+def test_fever_advice_says_paracetamol_or_steroids_can_hide_a_fever() -> None:
+    fever = ADVICE["advice.red_flag.fever_chemo"].lower()
+    assert "paracetamol or steroids can hide a fever" in fever
+    assert (
+        "paracetamol or steroids can hide a fever"
+        in CHECKIN["checkin.red_flag.fever_chemo"].lower()
+    )
+
+
+def test_high_calcium_advice_asks_about_pausing_supplements() -> None:
+    # REFERENCE §3: with high calcium, ask the team whether to pause calcium and vitamin D.
+    text = ADVICE["advice.red_flag.high_calcium"].lower()
+    assert "calcium or vitamin d tablets" in text and "pause" in text
 
 
 @pytest.mark.parametrize(
     "sign",
-    ["back", "weak", "heavy", "walking", "numbness", "pins and needles", "bottom", "pee", "poo"],
+    [
+        "back",
+        "weak",
+        "heavy",
+        "arms",
+        "difficulty walking",
+        "numbness",
+        "pins and needles",
+        "bottom",
+        "between your legs",
+        "pee",
+        "poo",
+        "with or without",
+    ],
 )
 def test_the_mscc_question_names_every_sign(sign: str) -> None:
     # Each of these (REFERENCE §2 [11,12]) must make a patient answer Yes, which is tier 3.

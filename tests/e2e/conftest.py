@@ -20,10 +20,10 @@ from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.pacing import Limits
 from reminderbot.runtime import Runtime
 from reminderbot.sandbox import BotApiSandbox, SentMessage, SimulatedUser
+from reminderbot.services.subscription_prompts import PRESELECTED_MARK
 from reminderbot.store.models import Base, Person
 from reminderbot.store.people import find_person
 from reminderbot.telegram.app import build_application, polling
-from reminderbot.telegram.prompts import PRESELECTED_MARK
 
 TOKEN = "123456:TEST-e2e-token-0000000000000000"
 EMERGENCY = "999"

@@ -8,11 +8,10 @@ from sqlalchemy import select
 
 from reminderbot.delivery import callbacks
 from reminderbot.runtime import Runtime
-from reminderbot.services import caregivers, checkins
+from reminderbot.services import caregivers, checkins, onboarding
 from reminderbot.services.replies import Asker, Reply
 from reminderbot.store.models import CaregiverLink, CheckIn, InviteToken, Person, Role
 from reminderbot.store.people import find_person
-from reminderbot.telegram import flows
 from tests.services.conftest import World
 from tests.services.staff_helpers import CARER, STRANGER, audits, button, outbox
 
@@ -22,7 +21,7 @@ BOT = "reminder_test_bot"
 
 
 async def _command(rt: Runtime, asker: Asker) -> list[Reply]:
-    return await caregivers.caregiver_command(rt, asker, BOT, flows.current_step)
+    return await caregivers.caregiver_command(rt, asker, BOT, onboarding.current_step)
 
 
 async def _tap(rt: Runtime, asker: Asker, data: str) -> list[Reply]:

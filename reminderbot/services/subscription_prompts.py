@@ -1,4 +1,8 @@
-"""The questions and summaries the bot sends, built as Replies from catalog texts."""
+"""The questions and summaries of onboarding and settings, built as Replies from catalog texts.
+
+The callback data of their buttons is declared here too: the taps come back to
+`services.subscription_answers`, which routes them.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,9 @@ from zoneinfo import ZoneInfo
 from reminderbot.care.wall_time import format_time
 from reminderbot.content.describe import describe_schedules
 from reminderbot.runtime import Runtime
+from reminderbot.services.replies import Reply, keyboard
 from reminderbot.services.subscriptions import slot_times
 from reminderbot.store.models import Person
-from reminderbot.telegram.replies import Reply, keyboard
 
 # Callback data. Telegram echoes it back on a tap; it only ever says what was tapped, never
 # who may do it — every handler looks the tapping user up afresh.

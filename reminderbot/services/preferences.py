@@ -1,4 +1,9 @@
-"""Conversation steps for onboarding and settings: input in, service call, replies out."""
+"""A patient's choices, made in onboarding and changed later in settings.
+
+Language, time zone, preferred times and quiet hours: each step stores the choice, says what
+is asked next (person.awaiting) and returns the replies. During onboarding a choice leads to
+the next step; from settings it is confirmed.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +11,22 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reminderbot.care.scores import parse_score
 from reminderbot.care.timezones import resolve_timezone
 from reminderbot.care.wall_time import format_time, parse_local_time, parse_time_range
 from reminderbot.content.programs import timezone_name_key
 from reminderbot.runtime import Runtime
-from reminderbot.services import calcium_results, checkins, subscriptions
-from reminderbot.store.models import CheckIn, PatientStatus, Person
-from reminderbot.telegram import prompts
-from reminderbot.telegram.replies import Reply
-
-# What the next free text from a person answers (stored in person.awaiting).
-AWAIT_LANGUAGE = "language"
-AWAIT_TIMEZONE = "timezone"
-AWAIT_TIMES_CONFIRM = "times_confirm"
-AWAIT_CHECKIN_TIME = "checkin_time"
-AWAIT_MORNING_TIME = "morning_time"
-AWAIT_QUIET_HOURS = "quiet_hours"
+from reminderbot.services import subscription_prompts as prompts
+from reminderbot.services import subscriptions
+from reminderbot.services.onboarding import (
+    AWAIT_CHECKIN_TIME,
+    AWAIT_MORNING_TIME,
+    AWAIT_TIMES_CONFIRM,
+    AWAIT_TIMEZONE,
+    finish_onboarding,
+    is_onboarding,
+)
+from reminderbot.services.replies import Reply
+from reminderbot.store.models import Person
 
 # Echoing what someone typed helps them see the typo; a long paste would drown the answer.
 _ECHO_LIMIT = 40
@@ -31,37 +35,6 @@ _ECHO_LIMIT = 40
 def _echo(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _ECHO_LIMIT else text[: _ECHO_LIMIT - 1] + "…"
-
-
-def is_onboarding(person: Person) -> bool:
-    """Say whether the person agreed but has not finished setting up."""
-    return person.patient is not None and person.patient.status == PatientStatus.ONBOARDING
-
-
-def first_step(rt: Runtime, person: Person) -> list[Reply]:
-    """Start onboarding after consent: language when there is a choice, else time zone."""
-    if len(rt.catalog.locales) > 1:
-        person.awaiting = AWAIT_LANGUAGE
-        return [prompts.ask_language(rt, person.language)]
-    person.awaiting = AWAIT_TIMEZONE
-    return [prompts.ask_timezone(rt, person)]
-
-
-def current_step(rt: Runtime, person: Person) -> list[Reply]:
-    """Ask again whatever onboarding step the person is on (after /start mid-way)."""
-    locale = person.language
-    if person.awaiting == AWAIT_LANGUAGE:
-        prompt = prompts.ask_language(rt, locale)
-    elif person.awaiting == AWAIT_TIMES_CONFIRM:
-        prompt = prompts.ask_times(rt, person)
-    elif person.awaiting == AWAIT_CHECKIN_TIME:
-        prompt = Reply(rt.text(locale, "onboarding.times.ask_checkin"))
-    elif person.awaiting == AWAIT_MORNING_TIME:
-        prompt = Reply(rt.text(locale, "onboarding.times.ask_morning"))
-    else:
-        person.awaiting = AWAIT_TIMEZONE
-        prompt = prompts.ask_timezone(rt, person)
-    return [Reply(rt.text(locale, "onboarding.summary.continue")), prompt]
 
 
 def choose_language(rt: Runtime, person: Person, locale: str, now: datetime) -> list[Reply]:
@@ -103,15 +76,6 @@ def typed_timezone(rt: Runtime, person: Person, typed: str, now: datetime) -> li
         text = rt.text(person.language, "onboarding.timezone.unknown", typed=_echo(typed))
         return [Reply(text, retry.buttons)]
     return choose_timezone(rt, person, zone, now)
-
-
-def finish_onboarding(
-    rt: Runtime, session: AsyncSession, person: Person, now: datetime
-) -> list[Reply]:
-    """Activate the subscription and show the schedule the patient will receive."""
-    slots = subscriptions.slot_times(person, rt.default_program)
-    subscriptions.complete_onboarding(session, person, rt.default_program, slots, now)
-    return [prompts.schedule_summary(rt, person, "onboarding.summary.done")]
 
 
 def start_changing_times(rt: Runtime, person: Person) -> list[Reply]:
@@ -168,31 +132,3 @@ def clear_quiet_hours(rt: Runtime, person: Person, now: datetime) -> list[Reply]
     subscriptions.set_quiet_hours(person, None, now)
     person.awaiting = None
     return [Reply(rt.text(person.language, "settings.quiet.cleared"))]
-
-
-async def free_text(
-    rt: Runtime, session: AsyncSession, person: Person, typed: str, now: datetime
-) -> list[Reply]:
-    """Route free text to the question the person is answering, if any."""
-    awaiting = person.awaiting
-    if awaiting and awaiting.startswith(checkins.AWAIT_PREFIX):
-        checkin = await session.get(CheckIn, int(awaiting.removeprefix(checkins.AWAIT_PREFIX)))
-        if checkin is not None and checkin.answers.get("step") not in (None, "done"):
-            return await checkins.typed(rt, session, checkin, typed, now)
-        person.awaiting = awaiting = None
-    if awaiting is None and person.patient is not None and not is_onboarding(person):
-        score = parse_score(typed)
-        if score is not None:
-            return await checkins.typed_score(rt, session, person, score, now)
-    if awaiting == AWAIT_TIMEZONE:
-        return typed_timezone(rt, person, typed, now)
-    if awaiting in (AWAIT_CHECKIN_TIME, AWAIT_MORNING_TIME):
-        return typed_time(rt, session, person, typed, now)
-    if awaiting == AWAIT_QUIET_HOURS:
-        return typed_quiet_hours(rt, person, typed, now)
-    if awaiting == calcium_results.AWAIT_CALCIUM:
-        return await calcium_results.typed_calcium(rt, session, person, typed, now)
-    if awaiting in (AWAIT_LANGUAGE, AWAIT_TIMES_CONFIRM):
-        # The answer is a button; show the question again rather than guess.
-        return current_step(rt, person)[1:]
-    return [Reply(rt.text(person.language, "common.unknown_text"))]
