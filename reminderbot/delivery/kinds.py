@@ -8,6 +8,7 @@ from enum import StrEnum
 class MessageKind(StrEnum):
     """The kind of an outbox row; the value is what the `kind` column stores."""
 
+    REPLY = "reply"  # a direct reply that could not be sent at once, retried from the outbox
     ALERT = "alert"
     NOTICE = "notice"
     FOLLOWUP = "followup"

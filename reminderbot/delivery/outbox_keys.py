@@ -47,6 +47,7 @@ FORMATS: dict[str, re.Pattern[str]] = {
         "unlinked": rf"unlinked:({_ID}):({_ID}):({_ID})",
         "broadcast": rf"broadcast:({_ID}):({_ID}):({_ID})",
         "unreachable": rf"unreachable:({_ID}):({_ID}):({_CHAT})",
+        "queued_reply": rf"reply:({_CHAT}):([0-9a-f]{{32}})",
     }.items()
 }
 
@@ -248,3 +249,8 @@ def unreachable(patient_id: int, at: datetime, chat_id: int) -> str:
 def unreachable_prefix(patient_id: int) -> str:
     """The start of every unreachable notice's key about a patient (for erasure)."""
     return f"unreachable:{patient_id}:"
+
+
+def queued_reply(chat_id: int, token: str) -> str:
+    """A direct reply that could not be sent at once; `token` (32 hex digits) makes it unique."""
+    return f"reply:{chat_id}:{token}"

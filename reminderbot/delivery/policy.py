@@ -28,7 +28,9 @@ class KindPolicy:
 
 # Lanes: alerts before escalation follow-ups before check-ins before reminders before tips.
 # Every MessageKind has an entry (a test checks): there is no default lane to fall into.
+# A reply that could not be sent directly (after retries) waits in the outbox with the alerts.
 POLICIES: dict[MessageKind, KindPolicy] = {
+    MessageKind.REPLY: KindPolicy(0, Semantics.AT_LEAST_ONCE, routine=False),
     MessageKind.ALERT: KindPolicy(0, Semantics.AT_LEAST_ONCE, routine=False),
     MessageKind.NOTICE: KindPolicy(5, Semantics.AT_LEAST_ONCE, routine=False),
     MessageKind.FOLLOWUP: KindPolicy(10, Semantics.AT_LEAST_ONCE, routine=False),

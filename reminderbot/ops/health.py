@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from reminderbot.delivery.dispatcher import DispatchStats
+from reminderbot.delivery.stats import DispatchStats
 from reminderbot.ops.facts import QUERY_TIMEOUT, bounded
 from reminderbot.store.database import SQLITE_BUSY_TIMEOUT_MS
 from reminderbot.store.migrations import head_revision
@@ -190,8 +190,14 @@ async def readiness(engine: AsyncEngine, activity: Activity, stats: DispatchStat
 
 
 def answered_sends(stats: DispatchStats) -> int:
-    """Sends Telegram answered (delivered, refused for good, or rate limited)."""
-    return stats.sent + stats.unreachable + stats.rate_limited
+    """Sends Telegram answered (delivered, refused for good, or rate limited), replies too."""
+    return (
+        stats.sent
+        + stats.unreachable
+        + stats.rate_limited
+        + stats.replies_sent
+        + stats.replies_rate_limited
+    )
 
 
 def _first_line(exc: BaseException) -> str:

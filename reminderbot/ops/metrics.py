@@ -18,14 +18,29 @@ from prometheus_client.core import (
 )
 from prometheus_client.process_collector import ProcessCollector
 
-from reminderbot.delivery.dispatcher import DispatchStats
+from reminderbot.delivery.stats import DispatchStats
 from reminderbot.ops.facts import DatabaseFacts
 from reminderbot.ops.health import Activity
 
 PREFIX = "reminderbot"
 # Send outcomes as DispatchStats counts them ("given_up_unknown": a crash left the outcome
 # unknown for a routine message, which is never sent twice).
-OUTCOMES = ("sent", "retried", "failed", "unreachable", "rate_limited", "given_up_unknown")
+OUTCOMES = (
+    "sent",
+    "retried",
+    "failed",
+    "unreachable",
+    "rate_limited",
+    "given_up_unknown",
+    "timed_out_unknown",
+)
+# Replies sent at once through the same paced path (queued: handed to the outbox).
+REPLY_OUTCOMES = {
+    "sent": "replies_sent",
+    "retried": "replies_retried",
+    "queued": "replies_queued",
+    "rate_limited": "replies_rate_limited",
+}
 
 
 class InProcessCollector:
@@ -44,6 +59,12 @@ class InProcessCollector:
         for outcome in OUTCOMES:
             sends.add_metric([outcome], getattr(stats, outcome))
         yield sends
+        replies = CounterMetricFamily(
+            f"{PREFIX}_replies", "Direct replies by outcome, since start.", labels=["outcome"]
+        )
+        for outcome, attribute in REPLY_OUTCOMES.items():
+            replies.add_metric([outcome], getattr(stats, attribute))
+        yield replies
         yield CounterMetricFamily(
             f"{PREFIX}_rate_limited",
             "429 answers (Too Many Requests) from Telegram, since start.",
@@ -57,8 +78,8 @@ class InProcessCollector:
         yield SummaryMetricFamily(
             f"{PREFIX}_dispatch_cycle_seconds",
             "Dispatcher cycles (record outcomes, lease, start sends) and their total time.",
-            count_value=stats.cycles,
-            sum_value=stats.cycle_seconds,
+            count_value=stats.cycle_seconds.count,
+            sum_value=stats.cycle_seconds.total,
         )
         activity = self._activity
         yield SummaryMetricFamily(

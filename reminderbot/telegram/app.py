@@ -18,6 +18,8 @@ from telegram.ext import (
 from reminderbot.runtime import Runtime
 from reminderbot.telegram.data_rights import CALLBACK_PATTERN, DataRightsHandlers
 from reminderbot.telegram.handlers import Handlers
+from reminderbot.telegram.rate_limiter import reply_rate_limiter
+from reminderbot.telegram.update_order import PerChatUpdateProcessor
 
 # The menu every user sees; coordinator commands are listed by /help for coordinators only.
 COMMANDS = (
@@ -37,11 +39,14 @@ COMMANDS = (
 def build_application(rt: Runtime, token: str) -> Application:
     """Create the Application, pointed at the configured Bot API root, with every handler."""
     api = rt.settings.telegram_api_url
+    # Every reply goes through the process's pacer, ahead of the outbox (delivering() shares it).
     app = (
         ApplicationBuilder()
         .token(token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
+        .rate_limiter(reply_rate_limiter(rt))
+        .concurrent_updates(PerChatUpdateProcessor())
         .build()
     )
     register_handlers(app, rt)

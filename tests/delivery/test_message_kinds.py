@@ -41,6 +41,7 @@ def test_the_stored_strings_are_the_ones_already_in_databases() -> None:
             "tip",
             "summary",
             "broadcast",
+            "reply",
         ]
     )
 

@@ -42,6 +42,7 @@ def test_every_format_is_the_one_already_stored() -> None:
     assert keys.unlinked(7, 4, AT) == f"unlinked:7:4:{EPOCH}"
     assert keys.broadcast(1, AT, 7) == f"broadcast:1:{EPOCH}:7"
     assert keys.unreachable(7, AT, 42) == f"unreachable:7:{EPOCH}:42"
+    assert keys.queued_reply(42, "ab" * 16) == "reply:42:" + "ab" * 16
 
 
 def test_an_occurrence_key_parses_back_and_nothing_else_does() -> None:
@@ -122,6 +123,7 @@ BUILDERS: dict[str, st.SearchStrategy[str]] = {
     "unlinked": st.builds(keys.unlinked, ids, ids, instants),
     "broadcast": st.builds(keys.broadcast, ids, instants, ids),
     "unreachable": st.builds(keys.unreachable, ids, instants, chats),
+    "queued_reply": st.builds(keys.queued_reply, chats, st.uuids().map(lambda u: u.hex)),
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reminderbot.delivery.dispatcher import DispatchStats
+from reminderbot.delivery.stats import DispatchStats
 from reminderbot.ops.health import (
     API_HEARTBEAT_SECONDS,
     DISPATCH_STALL_SECONDS,
