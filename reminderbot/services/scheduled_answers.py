@@ -1,4 +1,4 @@
-"""Taps on scheduled messages: a check-in score, a snooze, the calcium test's three buttons."""
+"""Taps on scheduled messages: a check-in score, a snooze, the calcium test's buttons."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from reminderbot.care.recurrence import resolve_local
 from reminderbot.delivery import callbacks, outbox_keys
 from reminderbot.delivery.outbox import enqueue, later_copy
 from reminderbot.runtime import Runtime
-from reminderbot.services import checkins
+from reminderbot.services import calcium_results, checkins
 from reminderbot.services.calcium_results import ask_calcium
 from reminderbot.services.replies import Reply
 from reminderbot.store.models import OutboxDelivery, Person
@@ -52,6 +52,10 @@ async def answer_button(
             score=int(data.value),
             now=now,
         )
+    if data.action == calcium_results.CALCIUM_UNIT:
+        # The unit question follows a typed result, not a scheduled message; its key names
+        # the patient, so only that patient may answer it.
+        return await calcium_results.answer_unit(rt, session, person, data, now)
     row = await owned_delivery(session, person, data.key)
     if row is None:
         add_audit(
