@@ -63,6 +63,7 @@ SCALE_FIGURES = (
     "idle tick p99, fresh load",
     "start-up after ANALYZE",
     "idle tick p99, after ANALYZE",
+    "reminderbot status, spawn to exit",
 )
 
 
