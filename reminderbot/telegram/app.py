@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -35,8 +36,12 @@ COMMANDS = (
     "stop",
 )
 
+# The builder's generic parameters depend on the rate limiter and context types chosen below;
+# callers only need "an Application".
+BotApplication = Application[Any, Any, Any, Any, Any, Any]
 
-def build_application(rt: Runtime, token: str) -> Application:
+
+def build_application(rt: Runtime, token: str) -> BotApplication:
     """Create the Application, pointed at the configured Bot API root, with every handler."""
     api = rt.settings.telegram_api_url
     # Every reply goes through the process's pacer, ahead of the outbox (delivering() shares it).
@@ -53,7 +58,7 @@ def build_application(rt: Runtime, token: str) -> Application:
     return app
 
 
-def register_handlers(app: Application, rt: Runtime) -> None:
+def register_handlers(app: BotApplication, rt: Runtime) -> None:
     """Attach the handlers; everything personal works in private chats only."""
     h, d = Handlers(rt), DataRightsHandlers(rt)
     private = filters.ChatType.PRIVATE
@@ -83,7 +88,7 @@ def register_handlers(app: Application, rt: Runtime) -> None:
     app.add_error_handler(h.error)
 
 
-async def register_commands(app: Application, rt: Runtime) -> None:
+async def register_commands(app: BotApplication, rt: Runtime) -> None:
     """Publish the command list (setMyCommands) in every locale the catalog has."""
     for locale in rt.catalog.locales:
         commands = [BotCommand(c, rt.text(locale, f"common.commands.{c}")) for c in COMMANDS]
@@ -93,8 +98,8 @@ async def register_commands(app: Application, rt: Runtime) -> None:
 
 @asynccontextmanager
 async def polling(
-    app: Application, rt: Runtime, poll_timeout: int = 10
-) -> AsyncIterator[Application]:
+    app: BotApplication, rt: Runtime, poll_timeout: int = 10
+) -> AsyncIterator[BotApplication]:
     """Run the Application with long polling inside the current event loop (tests, demo)."""
     async with app:
         await app.start()
