@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reminderbot.care.calcium import CalciumParseError, assess_calcium, parse_calcium
 from reminderbot.runtime import Runtime
 from reminderbot.services import alerts
+from reminderbot.services.awaiting import Awaiting
 from reminderbot.services.replies import Reply
 from reminderbot.store.models import CalciumResult, Person
 
-AWAIT_CALCIUM = "calcium_value"
+AWAIT_CALCIUM = Awaiting.CALCIUM
 
 
 def ask_calcium(rt: Runtime, person: Person) -> list[Reply]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from reminderbot.delivery import callbacks, payloads
+from reminderbot.delivery import buttons, callbacks, payloads
 from reminderbot.runtime import Runtime
 from reminderbot.services.replies import Reply, keyboard
 from reminderbot.store.models import CheckIn, Person
 
-STEP = "cq"  # callback action for answers inside a check-in
+STEP = buttons.CHECKIN_STEP
 SCALE_STEPS = ("worst", "sleep", "walking")
 # An on-demand prompt (/pain) is keyed by its patient, not by an outbox row.
 PAIN_KEY_PREFIX = "pain:"

@@ -11,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reminderbot.care.recurrence import resolve_local
 from reminderbot.delivery import callbacks
+from reminderbot.delivery.buttons import parse_number
 from reminderbot.delivery.outbox import enqueue, later_copy
 from reminderbot.runtime import Runtime
 from reminderbot.services import checkins
 from reminderbot.services.calcium_results import ask_calcium
 from reminderbot.services.checkin_questions import PAIN_KEY_PREFIX
 from reminderbot.services.checkin_records import base_key
+from reminderbot.services.guard import refuse
 from reminderbot.services.replies import Reply
 from reminderbot.store.models import OutboxDelivery, Person
 from reminderbot.store.people import add_audit
@@ -33,7 +35,7 @@ async def owned_delivery(session: AsyncSession, person: Person, key: str) -> Out
 
 
 def _is_score(value: str) -> bool:
-    return value.isdigit() and int(value) <= 10
+    return parse_number(value, maximum=10) is not None
 
 
 async def answer_button(
@@ -42,7 +44,10 @@ async def answer_button(
     """Handle a tap on a scheduled message; None when it is not this person's to press."""
     if data.action == callbacks.CHECKIN and data.key.startswith(PAIN_KEY_PREFIX):
         # An on-demand prompt (/pain) names its patient; only that patient may answer it.
-        if data.key.split(":")[1] != str(person.id) or not _is_score(data.value):
+        if data.key.split(":")[1] != str(person.id):
+            refuse(session, person.telegram_user_id, "button", now, action=data.action)
+            return None
+        if not _is_score(data.value):
             return None
         return await checkins.begin_from_prompt(
             rt,
@@ -56,13 +61,7 @@ async def answer_button(
         )
     row = await owned_delivery(session, person, data.key)
     if row is None:
-        add_audit(
-            session,
-            at=now,
-            action="refused:button",
-            actor_telegram_id=person.telegram_user_id,
-            details={"action": data.action},
-        )
+        refuse(session, person.telegram_user_id, "button", now, action=data.action)
         return None
     locale = person.language
     if data.action == callbacks.CHECKIN and _is_score(data.value):

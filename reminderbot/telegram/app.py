@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -15,9 +16,14 @@ from telegram.ext import (
     filters,
 )
 
+from reminderbot.delivery import buttons
+from reminderbot.delivery.buttons import Family
 from reminderbot.runtime import Runtime
-from reminderbot.telegram.data_rights import CALLBACK_PATTERN, DataRightsHandlers
+from reminderbot.telegram.data_rights import DataRightsHandlers
 from reminderbot.telegram.handlers import Handlers
+
+# PTB's Application is generic over its bot, context and data types; this one uses defaults.
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 # The menu every user sees; coordinator commands are listed by /help for coordinators only.
 COMMANDS = (
@@ -34,7 +40,7 @@ COMMANDS = (
 )
 
 
-def build_application(rt: Runtime, token: str) -> Application:
+def build_application(rt: Runtime, token: str) -> AnyApplication:
     """Create the Application, pointed at the configured Bot API root, with every handler."""
     api = rt.settings.telegram_api_url
     app = (
@@ -48,7 +54,7 @@ def build_application(rt: Runtime, token: str) -> Application:
     return app
 
 
-def register_handlers(app: Application, rt: Runtime) -> None:
+def register_handlers(app: AnyApplication, rt: Runtime) -> None:
     """Attach the handlers; everything personal works in private chats only."""
     h, d = Handlers(rt), DataRightsHandlers(rt)
     private = filters.ChatType.PRIVATE
@@ -69,8 +75,12 @@ def register_handlers(app: Application, rt: Runtime) -> None:
     app.add_handler(CommandHandler("schedule", h.schedule, filters=private))
     app.add_handler(CommandHandler("mydata", d.mydata, filters=private))
     app.add_handler(CommandHandler("delete", d.delete, filters=private))
-    app.add_handler(CallbackQueryHandler(d.button, pattern=CALLBACK_PATTERN))
-    app.add_handler(CallbackQueryHandler(h.button))
+    # Inline buttons: one handler per family of the registry (delivery/buttons), matched by
+    # the family's codes; data no action matches gets the "button no longer works" notice.
+    for family in Family:
+        handle = d.button if family is Family.DATA_RIGHTS else h.button(family)
+        app.add_handler(CallbackQueryHandler(handle, pattern=buttons.family_pattern(family)))
+    app.add_handler(CallbackQueryHandler(h.button(None)))
     app.add_handler(MessageHandler(private & new_message & filters.COMMAND, h.unknown_command))
     app.add_handler(MessageHandler(private & new_message & filters.TEXT, h.text))
     app.add_handler(MessageHandler(private & new_message & ~filters.TEXT, h.not_text))
@@ -78,7 +88,7 @@ def register_handlers(app: Application, rt: Runtime) -> None:
     app.add_error_handler(h.error)
 
 
-async def register_commands(app: Application, rt: Runtime) -> None:
+async def register_commands(app: AnyApplication, rt: Runtime) -> None:
     """Publish the command list (setMyCommands) in every locale the catalog has."""
     for locale in rt.catalog.locales:
         commands = [BotCommand(c, rt.text(locale, f"common.commands.{c}")) for c in COMMANDS]
@@ -88,8 +98,8 @@ async def register_commands(app: Application, rt: Runtime) -> None:
 
 @asynccontextmanager
 async def polling(
-    app: Application, rt: Runtime, poll_timeout: int = 10
-) -> AsyncIterator[Application]:
+    app: AnyApplication, rt: Runtime, poll_timeout: int = 10
+) -> AsyncIterator[AnyApplication]:
     """Run the Application with long polling inside the current event loop (tests, demo)."""
     async with app:
         await app.start()
