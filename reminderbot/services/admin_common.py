@@ -72,7 +72,7 @@ def audit(
 def parse_patient_id(text: str) -> int:
     """Read a patient number as shown in lists and alerts ("12" or "#12")."""
     match = _PATIENT_ID_RE.fullmatch(text.strip())
-    if match is None:
+    if match is None or int(match.group(1)) == 0:
         raise AdminInputError("admin.patient.bad_id", typed=text.strip()[:40])
     return int(match.group(1))
 
