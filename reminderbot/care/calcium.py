@@ -24,7 +24,7 @@ CalciumUnit = Literal["mmol/L", "mg/dL"]
 AlbuminUnit = Literal["g/L", "g/dL"]
 ParseErrorCode = Literal["no_number", "implausible", "ambiguous", "albumin_implausible"]
 
-MG_DL_TO_MMOL_L = Decimal("0.2495")  # REFERENCE.md §3 [20]
+MG_DL_TO_MMOL_L = Decimal("0.2495")  # docs/clinical-reference.md §3 [20]
 
 # Albumin correction [21]: mmol/L + 0.02 × (40 − albumin g/L); mg/dL + 0.8 × (4.0 − g/dL).
 _REFERENCE_ALBUMIN_G_L = Decimal(40)
@@ -161,7 +161,8 @@ class CalciumAssessment:
     abnormal: bool
 
 
-# The defaults of REFERENCE.md §2 and §3; messages/rules/calcium.yaml ships the same numbers.
+# The defaults of docs/clinical-reference.md §2 and §3; messages/rules/calcium.yaml ships the
+# same numbers.
 DEFAULT_RANGES = CalciumRanges(
     low_g4_below=1.50,
     low_g3_below=1.75,

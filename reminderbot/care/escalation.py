@@ -4,7 +4,7 @@ Pure rules: no I/O; the current time is passed in. The thresholds and the red-fl
 in as an EscalationRules (loaded from messages/rules/escalation.yaml by
 reminderbot.content.escalation_rules); DEFAULT_RULES holds the same defaults.
 
-Tiers (shared/clinical/REFERENCE.md §2): 0 stable (logged), 1 needs review within 1–3
+Tiers (docs/clinical-reference.md §2): 0 stable (logged), 1 needs review within 1–3
 working days, 2 urgent (today), 3 emergency (now). The result is the highest tier any
 condition reaches, so adding a condition can never lower it.
 
@@ -139,8 +139,8 @@ class EscalationRules:
         raise KeyError(flag_id)
 
 
-# REFERENCE.md §1–2 defaults; messages/rules/escalation.yaml ships the same values (a test
-# checks they agree). The sources behind each number are cited in that file.
+# docs/clinical-reference.md §1–2 defaults; messages/rules/escalation.yaml ships the same
+# values (a test checks they agree). The sources behind each number are cited in that file.
 DEFAULT_RULES = EscalationRules(
     red_flags=(
         red_flag("mscc", 3),

@@ -46,7 +46,7 @@ def parse_template(text: str) -> Template:
             if field_name is None:
                 continue
             occurrences += 1
-            problem = _field_problem(field_name, format_spec, conversion)
+            problem = _field_problem(field_name, format_spec or "", conversion)
             if problem is None:
                 names[field_name] = None
             else:

@@ -113,15 +113,15 @@ def _check_locale(
             )
         )
     for key in content.present - declared.keys.keys() - declared.broken:
-        entry = content.texts.get(key)
-        if entry is None:
+        undeclared = content.texts.get(key)
+        if undeclared is None:
             continue  # its broken value was reported already; one problem per mistake
         guess = difflib.get_close_matches(key, declared.keys, n=1)
         hint = f"; did you mean {guess[0]}?" if guess else ""
         problems.append(
             error(
-                entry.file,
-                entry.line,
+                undeclared.file,
+                undeclared.line,
                 key,
                 f"not used by the bot — a typo? (not in {KEYS_FILE}){hint}",
             )

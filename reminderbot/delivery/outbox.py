@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reminderbot.delivery import bulk
 from reminderbot.delivery.policy import POLICIES, Semantics, policy
-from reminderbot.store.models import DeliveryState, OutboxDelivery
+from reminderbot.store.models import DeliveryState, OutboxDelivery, table_of
 
 _AT_MOST_ONCE = [k for k, p in POLICIES.items() if p.semantics is Semantics.AT_MOST_ONCE]
 UNKNOWN_OUTCOME = "outcome unknown: the worker stopped while sending; not sent again"
@@ -126,7 +126,7 @@ async def enqueue(session: AsyncSession, messages: Sequence[Message], now: datet
         }
         for m in messages
     ]
-    table = OutboxDelivery.__table__
+    table = table_of(OutboxDelivery)
     conn = await session.connection()
     dialect = session.get_bind().dialect
     if dialect.name == "postgresql":
@@ -141,10 +141,10 @@ async def enqueue(session: AsyncSession, messages: Sequence[Message], now: datet
         return
     # SQLite, in process, takes an executemany faster than it unpacks a document of this
     # many columns. The table, not the mapped class: no ORM bulk bookkeeping.
-    stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["unique_key"])
+    lite = sqlite.insert(table).on_conflict_do_nothing(index_elements=["unique_key"])
     # Chunks keep each statement well under the drivers' bound-parameter limits.
     for start in range(0, len(rows), 500):
-        await conn.execute(stmt, rows[start : start + 500])
+        await conn.execute(lite, rows[start : start + 500])
 
 
 async def claim_ready(
@@ -239,7 +239,7 @@ async def mark_sent(
     """Record successful sends: (row id, Telegram message id)."""
     if not results:
         return
-    table = OutboxDelivery.__table__
+    table = table_of(OutboxDelivery)
     dialect = session.get_bind().dialect
     columns = [table.c.id, table.c.telegram_message_id]
     new = bulk.source(dialect, columns)

@@ -102,7 +102,7 @@ def safe_text(value: str | None) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def _checkins(since: datetime) -> Select[Any]:
+def _checkins(since: datetime) -> Select[*tuple[Any, ...]]:
     return (
         select(
             CheckIn.id,
@@ -123,7 +123,7 @@ def _checkins(since: datetime) -> Select[Any]:
     )
 
 
-def _alerts(since: datetime) -> Select[Any]:
+def _alerts(since: datetime) -> Select[*tuple[Any, ...]]:
     return (
         select(
             Alert.id,

@@ -203,7 +203,8 @@ async def _weekly(session: AsyncSession, rt: Runtime, now: datetime) -> int:
         if patient is None:
             continue
         scores = sorted(
-            (
+            score
+            for score in (
                 await session.scalars(
                     select(CheckIn.score).where(
                         CheckIn.patient_id == patient.id,
@@ -212,6 +213,7 @@ async def _weekly(session: AsyncSession, rt: Runtime, now: datetime) -> int:
                     )
                 )
             ).all()
+            if score is not None
         )
         alert_count = await session.scalar(
             select(func.count())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,48 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# PostgreSQL text cannot hold NUL, and no UTF-8 encoder takes a lone surrogate (JSON can
+# carry "\ud800"); either would turn a typed note into a failed statement.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable_text(value: str) -> str:
+    """Drop NUL characters and replace lone surrogates, which no database text column holds."""
+    if _UNSTORABLE.search(value) is None:
+        return value
+    return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", value)
+
+
+def _clean(value: Any) -> Any:
+    return storable_text(value) if isinstance(value, str) else value
+
+
+def _clean_parameters(parameters: Any) -> Any:
+    if isinstance(parameters, dict):
+        return {key: _clean(value) for key, value in parameters.items()}
+    if isinstance(parameters, tuple):
+        return tuple(_clean(value) for value in parameters)
+    if isinstance(parameters, list):  # executemany: one set of parameters per row
+        return [_clean_parameters(row) for row in parameters]
+    return parameters
+
+
+def _clean_statement_parameters(
+    _conn: Any,
+    _cursor: Any,
+    statement: str,
+    parameters: Any,
+    _context: Any,
+    _executemany: bool,
+) -> tuple[str, Any]:
+    return statement, _clean_parameters(parameters)
+
+
+def install_text_cleaning(engine: Engine) -> None:
+    """Clean every string parameter on its way to the database (the storage edge)."""
+    event.listen(engine, "before_cursor_execute", _clean_statement_parameters, retval=True)
+
+
 def install_sqlite_pragmas(engine: Engine) -> None:
     """Apply the project's SQLite pragmas to every new connection of a sync engine."""
     event.listen(engine, "connect", _set_sqlite_pragmas)
@@ -121,9 +164,17 @@ def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
     # A server connection can die while pooled (restart, idle timeout), so PostgreSQL's are
     # checked before use; a SQLite file cannot go away like that, and the check would cost a
     # round trip to the driver's thread on every checkout.
-    engine = create_async_engine(url, connect_args=connect_args, pool_pre_ping=not sqlite, **kwargs)
+    # hide_parameters: an error's text must never carry what a person typed into the logs.
+    engine = create_async_engine(
+        url,
+        connect_args=connect_args,
+        pool_pre_ping=not sqlite,
+        hide_parameters=True,
+        **kwargs,
+    )
     if sqlite:
         install_sqlite_pragmas(engine.sync_engine)
+    install_text_cleaning(engine.sync_engine)
     return engine
 
 

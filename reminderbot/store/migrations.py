@@ -45,7 +45,7 @@ def _run(raw_url: str, action: str, revision: str) -> None:
     url = sync_url(raw_url)
     prepare_sqlite_folder(url)
     config = alembic_config(raw_url)
-    engine = create_engine(url, poolclass=pool.NullPool)
+    engine = create_engine(url, poolclass=pool.NullPool, hide_parameters=True)
     try:
         with engine.begin() as conn:
             config.attributes["connection"] = conn
@@ -72,7 +72,7 @@ def current_revision(raw_url: str) -> str | None:
     path = sqlite_path(url)
     if path is not None and not path.exists():
         return None  # asking must not create an empty database file
-    engine = create_engine(url, poolclass=pool.NullPool)
+    engine = create_engine(url, poolclass=pool.NullPool, hide_parameters=True)
     try:
         with engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()

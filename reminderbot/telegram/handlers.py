@@ -28,6 +28,7 @@ from reminderbot.telegram import (
     trend_handlers,
 )
 from reminderbot.telegram.replies import Reply, close_keyboard, send_replies
+from reminderbot.telegram.update_log import failure_report
 
 log = logging.getLogger(__name__)
 
@@ -220,13 +221,9 @@ class Handlers:
     async def error(self, update: object, context: Context) -> None:
         """Log the failure by ids and tell the person something went wrong, kindly."""
         update_id = update.update_id if isinstance(update, Update) else None
-        error = context.error
-        log.error(
-            "handler failed update=%s error=%s",
-            update_id,
-            type(error).__name__,
-            exc_info=(type(error), error, error.__traceback__) if error else None,
-        )
+        # Ids, the update's type and a traceback without exception messages: a message (a
+        # driver's or our own) can quote what the person typed.
+        log.error("handler failed %s", failure_report(update, context.error))
         if isinstance(update, Update) and update.effective_chat is not None:
             user = update.effective_user
             locale = self.rt.catalog.resolve_locale(user.language_code if user else None)

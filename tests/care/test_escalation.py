@@ -243,7 +243,7 @@ def test_score_bands_follow_the_rules() -> None:
     assert assess(Answers(score=6), (), NOW, rules).reasons == ("pain_severe",)
 
 
-# The tier each red flag must give, from REFERENCE.md §2 as the brief maps it.
+# The tier each red flag must give, from docs/clinical-reference.md §2.
 RED_FLAG_TIERS = {
     "mscc": 3,
     "fracture": 3,

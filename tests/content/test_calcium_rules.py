@@ -64,10 +64,10 @@ def _replace(name: str, new_line: str | None) -> str:
 
 def test_shipped_file_has_the_reference_defaults() -> None:
     ranges = load_calcium_ranges()
-    # REFERENCE.md §3: normal 2.15–2.55, "high" above 2.60, G1–G4 limits 2.9 / 3.1 / 3.4;
-    # CTCAE hypocalcaemia 2.0 / 1.75 / 1.5.
+    # docs/clinical-reference.md §3: normal 2.15–2.55, "high" above 2.60, G1–G4 limits
+    # 2.9 / 3.1 / 3.4; CTCAE hypocalcaemia 2.0 / 1.75 / 1.5.
     assert ranges.thresholds() == (1.50, 1.75, 2.00, 2.15, 2.55, 2.60, 2.90, 3.10, 3.40)
-    # REFERENCE.md §2 tiers, as the brief maps them to the grades.
+    # docs/clinical-reference.md §2 tiers, mapped to the grades.
     assert dict(ranges.tiers) == {
         "low_g4": 3,
         "low_g3": 3,

@@ -79,8 +79,8 @@ def test_shipped_file_matches_the_defaults_in_code() -> None:
 
 def test_shipped_thresholds_are_the_reference_defaults() -> None:
     rules = load_escalation_rules()
-    # REFERENCE.md §1: bands 1–3 / 4–6 / 7–10; worsening >= 2 points and >= 30 % over the
-    # median of the last 7 days.
+    # docs/clinical-reference.md §1: bands 1–3 / 4–6 / 7–10; worsening >= 2 points and
+    # >= 30 % over the median of the last 7 days.
     assert (rules.moderate_score, rules.severe_score) == (4, 7)
     assert (rules.worsening_min_rise, rules.worsening_min_ratio, rules.history_days) == (
         2,
