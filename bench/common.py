@@ -239,10 +239,23 @@ class EmulatorStats:
 class EmulatorProcess:
     """`python -m bench.emulator` in its own process, so it does not take the bot's CPU."""
 
-    def __init__(self, folder: Path, flood_limits: bool = False, token: str = TOKEN) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        flood_limits: bool = False,
+        token: str = TOKEN,
+        rtt_ms: float = 0.0,
+        jitter_ms: float = 0.0,
+        paid_limits: bool = False,
+        keep_texts: bool = True,
+    ) -> None:
+        self.keep_texts = keep_texts
         self.folder = folder
         self.flood_limits = flood_limits
+        self.paid_limits = paid_limits
         self.token = token
+        self.rtt_ms = rtt_ms
+        self.jitter_ms = jitter_ms
         self.api_root = ""
         self._process: asyncio.subprocess.Process | None = None
         self._stderr = folder / f"emulator-{uuid.uuid4().hex[:6]}.log"
@@ -252,6 +265,12 @@ class EmulatorProcess:
         args = ["-m", "bench.emulator", "--token", self.token, "--port", "0"]
         if self.flood_limits:
             args.append("--flood-limits")
+        if self.paid_limits:
+            args.append("--paid-limits")
+        if not self.keep_texts:
+            args += ["--keep-texts", "0"]
+        if self.rtt_ms or self.jitter_ms:
+            args += ["--rtt-ms", str(self.rtt_ms), "--jitter-ms", str(self.jitter_ms)]
         with self._stderr.open("wb") as stderr:
             self._process = await asyncio.create_subprocess_exec(
                 sys.executable,

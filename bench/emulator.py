@@ -37,8 +37,9 @@ def max_in_window(times: list[float], window: float = 1.0) -> int:
 class RecordingSandbox(BotApiSandbox):
     """The project's emulator, plus a record of accepted sendMessage calls and a stats call."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, keep_texts: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.keep_texts = keep_texts
         self.accepted_at: list[float] = []
         self.accepted_chat: list[int] = []
         self.accepted_text: list[str] = []
@@ -53,15 +54,16 @@ class RecordingSandbox(BotApiSandbox):
         status, body = await super()._dispatch(token, method, params)
         if status == 200 and method.lower() == "sendmessage":
             self.accepted_at.append(time.time())
-            self.accepted_chat.append(int(body["result"]["chat"]["id"]))
-            self.accepted_text.append(str(body["result"].get("text", "")))
+            if self.keep_texts:
+                self.accepted_chat.append(int(body["result"]["chat"]["id"]))
+                self.accepted_text.append(str(body["result"].get("text", "")))
         return status, body
 
     def stats(self, chats: list[int]) -> dict[str, Any]:
         """Counters, accepted sends, first/last instants, and (instant, text) for chosen chats."""
         watched = {int(c) for c in chats}
         per_chat: dict[str, list[tuple[float, str]]] = {str(c): [] for c in watched}
-        records = zip(self.accepted_at, self.accepted_chat, self.accepted_text, strict=True)
+        records = zip(self.accepted_at, self.accepted_chat, self.accepted_text, strict=False)
         for instant, chat, text in records:
             if chat in watched:
                 per_chat[str(chat)].append((instant, text))
@@ -82,14 +84,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="0 = any free port")
     parser.add_argument("--token", required=True)
     parser.add_argument("--flood-limits", action="store_true", help="30/s overall, 1/s per chat")
+    parser.add_argument(
+        "--paid-limits", action="store_true", help="1,000/s overall (paid broadcasts), 1/s per chat"
+    )
+    parser.add_argument("--rtt-ms", type=float, default=0.0, help="added round trip per call")
+    parser.add_argument(
+        "--jitter-ms", type=float, default=0.0, help="added at random, up to this, per call"
+    )
+    parser.add_argument(
+        "--keep-texts",
+        type=int,
+        default=1,
+        help="0: keep no text or chat per accepted message (long runs: flat memory)",
+    )
     return parser.parse_args(argv)
 
 
 async def serve(args: argparse.Namespace) -> None:
     """Serve until SIGTERM or SIGINT, printing the API root first."""
-    sandbox = RecordingSandbox(token=args.token, auto_create_chats=True)
+    sandbox = RecordingSandbox(
+        keep_texts=bool(args.keep_texts), token=args.token, auto_create_chats=True
+    )
     if args.flood_limits:
         sandbox.flood_limits = FloodLimits(global_per_second=30, per_chat_per_second=1)
+    if args.paid_limits:
+        sandbox.flood_limits = FloodLimits(global_per_second=1000, per_chat_per_second=1)
+    if args.rtt_ms or args.jitter_ms:
+        sandbox.faults.set_latency(args.rtt_ms / 1000, args.jitter_ms / 1000)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -20,6 +20,7 @@ from reminderbot.delivery.errors import SendFailure
 from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.delivery.pacing import Limits, Pacer
 from reminderbot.delivery.planner import Planner, TickReport
+from reminderbot.delivery.send_path import SendPath, shared_send_path
 from reminderbot.delivery.unreachable import handle_unreachable
 from reminderbot.runtime import Runtime
 from reminderbot.services.watch import WatchReport, watch
@@ -42,6 +43,7 @@ class Delivery:
         sender: Sender,
         dispatch: DispatchSettings | None = None,
         limits: Limits | None = None,
+        send_path: SendPath | None = None,
     ) -> None:
         settings = rt.settings
         self.rt = rt
@@ -53,20 +55,20 @@ class Delivery:
             grace=timedelta(hours=settings.grace_hours),
         )
         if limits is None:
-            limits = (
-                Limits.paid_broadcast()
-                if settings.paid_broadcast
-                else Limits(per_second=settings.rate_per_second)
-            )
+            limits = Limits.configured(settings.paid_broadcast, settings.rate_per_second)
+        # One pacer per process: the Application's replies and the outbox share it.
+        send_path = send_path or SendPath(Pacer(limits))
+        send_path.on_queued = self._wake_dispatcher
         self.planner.on_batch = self._wake_dispatcher
         self.dispatcher = Dispatcher(
             rt.sessions,
             sender,
             rt.clock,
-            Pacer(limits),
+            send_path.pacer,
             settings.worker_id or default_worker_id(),
             self._on_permanent,
             dispatch or DispatchSettings(lease=timedelta(seconds=settings.lease_seconds)),
+            stats=send_path.stats,
         )
 
     async def _on_permanent(
@@ -127,7 +129,7 @@ async def delivering(
     """Run the tick (APScheduler, through PTB's JobQueue) and the dispatcher with the app."""
     bot: Bot = app.bot
     sender = HttpSender(rt.settings.telegram_api_url, bot.token)
-    delivery = delivery or Delivery(rt, sender)
+    delivery = delivery or Delivery(rt, sender, send_path=shared_send_path(bot))
     app.bot_data["delivery"] = delivery
     assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
     job = app.job_queue.run_repeating(

@@ -21,7 +21,13 @@ def check_calcium_rules(root: Path | None = None) -> list[Problem]:
 def load_calcium_ranges(root: Path | None = None) -> CalciumRanges:
     """Load and validate `rules/calcium.yaml`; raises ContentDataError naming file and line."""
     rules = _read(root).valid()
-    return CalciumRanges(**rules.thresholds.model_dump(), tiers=rules.tiers.model_dump())
+    return CalciumRanges(
+        **rules.thresholds.model_dump(),
+        tiers=rules.tiers.model_dump(),
+        mg_dl=rules.thresholds_mg_dl.model_dump(),
+        plausible={"mmol/L": rules.plausible.mmol_l, "mg/dL": rules.plausible.mg_dl},
+        caveat_bands=frozenset(rules.caveat_bands),
+    )
 
 
 def _read(root: Path | None) -> DataFile[CalciumFile]:

@@ -18,16 +18,12 @@ class PreviewError(ValueError):
     """A locale or topic that the library does not have; the message says which exist."""
 
 
-def preview(
-    root: Path | None, locale: str, topic: str | None, today: date
-) -> Iterator[str]:
+def preview(root: Path | None, locale: str, topic: str | None, today: date) -> Iterator[str]:
     """Yield one block per tip: a reviewer's header line, then the message as sent."""
     catalog = Catalog.load(root)
     library: TipLibrary = load_tips(root)
     if locale not in catalog.locales:
-        raise PreviewError(
-            f"no locale {locale!r}; the catalog has: {', '.join(catalog.locales)}"
-        )
+        raise PreviewError(f"no locale {locale!r}; the catalog has: {', '.join(catalog.locales)}")
     topics = list(library.topics)
     if topic is not None and topic not in topics:
         raise PreviewError(f"no topic {topic!r}; the topics are: {', '.join(topics)}")

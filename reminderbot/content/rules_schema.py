@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BeforeValidator,
@@ -13,10 +13,17 @@ from pydantic import (
     model_validator,
 )
 
-from reminderbot.care.calcium import MAX_TIER, THRESHOLD_NAMES, THRESHOLD_SPAN
+from reminderbot.care.calcium import (
+    BANDS,
+    DEFAULT_RANGES,
+    MAX_TIER,
+    MG_DL_THRESHOLD_SPAN,
+    THRESHOLD_NAMES,
+    THRESHOLD_SPAN,
+)
 from reminderbot.care.escalation import MAX_SCORE, RED_FLAG_TIERS
 from reminderbot.content.conventions import KEY_SEGMENT
-from reminderbot.content.schema import Says, Schema, as_tuple, fail
+from reminderbot.content.schema import Says, Schema, as_tuple, fail, list_as_tuple
 
 # --- rules/calcium.yaml ------------------------------------------------------------------------
 
@@ -38,6 +45,18 @@ _TIER = Annotated[
 ]
 
 
+def _strictly_up(values: dict[str, Any]) -> None:
+    # Checked in band order, not file order: the order of lines is the reviewer's choice.
+    for lower, name in pairwise(THRESHOLD_NAMES):
+        if not values[name] > values[lower]:
+            raise fail(
+                f"{name} = {values[name]:g} must be greater than {lower} = "
+                f"{values[lower]:g}; thresholds go strictly up from low_g4_below to "
+                "high_g4_above",
+                at=name,
+            )
+
+
 class CalciumThresholds(Schema):
     """The band thresholds in mmol/L, named as in care.calcium.THRESHOLD_NAMES."""
 
@@ -55,14 +74,75 @@ class CalciumThresholds(Schema):
 
     @model_validator(mode="after")
     def _strictly_up(self) -> CalciumThresholds:
-        # Checked in band order, not file order: the order of lines is the reviewer's choice.
-        values = self.model_dump()
-        for lower, name in pairwise(THRESHOLD_NAMES):
-            if not values[name] > values[lower]:
+        _strictly_up(self.model_dump())
+        return self
+
+
+_MG_LOW, _MG_HIGH = MG_DL_THRESHOLD_SPAN
+_MG_DL_THRESHOLD = Annotated[
+    float,
+    Field(ge=_MG_LOW, le=_MG_HIGH, allow_inf_nan=False),
+    Says(
+        "{name} must be a number in mg/dL, not {raw}",
+        bounds=f"{{name}} = {{value:g}} is outside {_MG_LOW:g}-{_MG_HIGH:g}; these thresholds "
+        "are in mg/dL, not mmol/L",
+    ),
+]
+
+
+class CalciumMgDlThresholds(Schema):
+    """The band thresholds in mg/dL (graded in the unit given [22]), named as the mmol/L ones."""
+
+    what: ClassVar[str] = "'thresholds_mg_dl'"
+
+    low_g4_below: _MG_DL_THRESHOLD
+    low_g3_below: _MG_DL_THRESHOLD
+    low_g2_below: _MG_DL_THRESHOLD
+    low_g1_below: _MG_DL_THRESHOLD
+    high_borderline_above: _MG_DL_THRESHOLD
+    high_g1_above: _MG_DL_THRESHOLD
+    high_g2_above: _MG_DL_THRESHOLD
+    high_g3_above: _MG_DL_THRESHOLD
+    high_g4_above: _MG_DL_THRESHOLD
+
+    @model_validator(mode="after")
+    def _strictly_up(self) -> CalciumMgDlThresholds:
+        _strictly_up(self.model_dump())
+        return self
+
+
+def _span_says(low: float, high: float, unit: str) -> Says:
+    return Says(
+        f"{{name}} must be a list [lowest, highest] in {unit} within {low:g}-{high:g}, not {{raw}}"
+    )
+
+
+_MMOL_L_SPAN = Annotated[
+    tuple[float, float], BeforeValidator(list_as_tuple), _span_says(*THRESHOLD_SPAN, "mmol/L")
+]
+_MG_DL_SPAN = Annotated[
+    tuple[float, float], BeforeValidator(list_as_tuple), _span_says(*MG_DL_THRESHOLD_SPAN, "mg/dL")
+]
+
+
+class CalciumPlausible(Schema):
+    """The span of each unit a typed calcium must lie in; a unit-less number in both is asked."""
+
+    what: ClassVar[str] = "'plausible'"
+
+    mmol_l: _MMOL_L_SPAN
+    mg_dl: _MG_DL_SPAN
+
+    @model_validator(mode="after")
+    def _inside(self) -> CalciumPlausible:
+        for name, (low, high), outer in (
+            ("mmol_l", self.mmol_l, THRESHOLD_SPAN),
+            ("mg_dl", self.mg_dl, MG_DL_THRESHOLD_SPAN),
+        ):
+            if not outer[0] <= low < high <= outer[1]:
                 raise fail(
-                    f"{name} = {values[name]:g} must be greater than {lower} = "
-                    f"{values[lower]:g}; thresholds go strictly up from low_g4_below to "
-                    "high_g4_above",
+                    f"{name} must go up and lie within {outer[0]:g}-{outer[1]:g}, "
+                    f"not [{low:g}, {high:g}]",
                     at=name,
                 )
         return self
@@ -85,13 +165,29 @@ class CalciumTiers(Schema):
     high_g4: _TIER
 
 
+_BAND = Annotated[
+    Literal[BANDS],  # type: ignore[valid-type]
+    Says(f"caveat_bands must be a list of bands ({', '.join(BANDS)}), not {{raw}}"),
+]
+
+
 class CalciumFile(Schema):
-    """rules/calcium.yaml: the band thresholds in mmol/L and each band's tier."""
+    """rules/calcium.yaml: band thresholds (mmol/L, mg/dL), tiers, plausible spans, caveat bands."""
 
     what: ClassVar[str] = "the file"
 
     thresholds: CalciumThresholds
     tiers: CalciumTiers
+    # Optional, so a file written before grading in mg/dL still loads with the reference values.
+    thresholds_mg_dl: CalciumMgDlThresholds = CalciumMgDlThresholds(**DEFAULT_RANGES.mg_dl)
+    plausible: CalciumPlausible = CalciumPlausible(
+        mmol_l=DEFAULT_RANGES.plausible["mmol/L"], mg_dl=DEFAULT_RANGES.plausible["mg/dL"]
+    )
+    caveat_bands: Annotated[
+        tuple[_BAND, ...],
+        BeforeValidator(list_as_tuple),
+        Says("caveat_bands must be a list of bands, not {raw}"),
+    ] = tuple(b for b in BANDS if b in DEFAULT_RANGES.caveat_bands)
 
 
 # --- rules/escalation.yaml ---------------------------------------------------------------------

@@ -121,6 +121,8 @@ CALCIUM_DONE = _declare("ca:done", Family.SCHEDULED, Right.SELF)
 CALCIUM_TOMORROW = _declare("ca:tmrw", Family.SCHEDULED, Right.SELF)
 CALCIUM_LOG = _declare("ca:log", Family.SCHEDULED, Right.SELF)
 SNOOZE_HOUR = _declare("sz:1h", Family.SCHEDULED, Right.SELF)
+# The unit question after a typed calcium result (the key names the patient: only theirs).
+CALCIUM_UNIT = _declare("ca:unit", Family.SCHEDULED, Right.SELF)
 
 # --- inside a check-in (the key is the check-in id) -------------------------------------------
 CHECKIN_STEP = _declare("cq", Family.CHECKIN, Right.PATIENT_OR_REPORTER)

@@ -1,7 +1,7 @@
 """Callback data on the buttons of scheduled messages (Telegram allows 64 bytes).
 
 The codes are declared in delivery/buttons, the registry of every button action; this module
-names the scheduled-message ones for the payload builders and keeps the occurrence key.
+names the scheduled-message ones for the payload builders.
 The data only says which prompt and which answer; handlers check who is tapping.
 """
 
@@ -26,11 +26,5 @@ __all__ = [
     "SNOOZE_HOUR",
     "ButtonData",
     "build",
-    "occurrence_key",
     "parse",
 ]
-
-
-def occurrence_key(schedule_id: int, epoch: int) -> str:
-    """The outbox unique key of one schedule occurrence."""
-    return f"s{schedule_id}@{epoch}"

@@ -7,18 +7,24 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from reminderbot.clock import Clock
 from reminderbot.delivery import outbox
-from reminderbot.delivery.errors import Outcome, SendFailure, classify
-from reminderbot.delivery.pacing import Pacer
+from reminderbot.delivery.budget import SharedBudget
+from reminderbot.delivery.errors import TIMED_OUT_UNKNOWN, Outcome, SendFailure, classify
+from reminderbot.delivery.kinds import MessageKind, message_kind
+from reminderbot.delivery.pacing import Lane, Pacer
+from reminderbot.delivery.policy import Semantics, policy
+from reminderbot.delivery.stats import DispatchStats
 from reminderbot.store.models import OutboxDelivery
+
+__all__ = ["DispatchSettings", "DispatchStats", "Dispatcher", "Sender", "lane_of"]
 
 log = logging.getLogger(__name__)
 
@@ -55,21 +61,14 @@ class DispatchSettings:
     # enough to cover one database round so that sends never wait for it, and small, so
     # that an urgent message is never queued behind many booked ones.
     window: float = 0.05
+    # On a slow database (a busy machine) one round takes longer: the window then follows the
+    # recent slowest cycle, up to this, so that slots are not missed while a transaction runs.
+    max_window: float = 0.25
     claim_interval: float = 0.1
+    # On PostgreSQL, share the overall rate with the other live workers, counted this often.
+    share_rate: bool = True
+    budget_interval: float = 1.0
     idle_poll: float = 1.0
-
-
-@dataclass
-class DispatchStats:
-    """Counters since start, for logs, tests and benchmarks."""
-
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    unreachable: int = 0
-    rate_limited: int = 0
-    given_up_unknown: int = 0
-    latencies: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -81,6 +80,13 @@ class _Result:
 
 def _urgency(row: OutboxDelivery) -> tuple[Any, ...]:
     return (row.priority, row.not_before, row.id)
+
+
+def lane_of(kind: MessageKind) -> Lane:
+    """The pacer lane of an outbox kind: replies queued after failing, urgent, or routine."""
+    if kind is MessageKind.REPLY:
+        return Lane.INTERACTIVE
+    return Lane.ROUTINE if policy(kind).routine else Lane.URGENT
 
 
 class Dispatcher:
@@ -102,6 +108,7 @@ class Dispatcher:
         on_permanent: PermanentHandler,
         settings: DispatchSettings | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        stats: DispatchStats | None = None,
     ) -> None:
         self.sessions = sessions
         self.sender = sender
@@ -110,7 +117,8 @@ class Dispatcher:
         self.worker_id = worker_id
         self.on_permanent = on_permanent
         self.settings = settings or DispatchSettings()
-        self.stats = DispatchStats()
+        # Shared with the Application's rate limiter when both send for one process.
+        self.stats = stats or DispatchStats()
         self._mono = monotonic
         # Leased rows not yet attempted, kept in urgency order (re-sorted after each claim).
         self._buffer: dict[int, OutboxDelivery] = {}
@@ -120,6 +128,7 @@ class Dispatcher:
         self._sending: set[int] = set()
         self._wake = asyncio.Event()
         self._last_renew = 0.0
+        self._slow_cycle = 0.0
         self._last_claim = -1e9
         self._last_recover = -1e9
         # The last claim found fewer ready rows than it asked for: the outbox has nothing more
@@ -132,18 +141,48 @@ class Dispatcher:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Dispatch until `stop` is set; then finish sends in flight and hand back the rest."""
+        """Dispatch until `stop` is set; then finish sends in flight and hand back the rest.
+
+        On PostgreSQL this worker sends at its share of the overall rate (see budget.py).
+        """
+        budget = self._budget()
+        next_count = 0.0
         try:
             while not stop.is_set():
+                if budget is not None and self._mono() >= next_count:
+                    next_count = self._mono() + self.settings.budget_interval
+                    await self._count_workers(budget)
                 try:
                     wait = await self.cycle()
                 except Exception:  # one bad cycle must not end delivery
                     log.exception("dispatch cycle failed; retrying")
                     wait = self.settings.idle_poll
                 if wait > 0:
+                    if budget is not None:
+                        wait = min(wait, max(0.001, next_count - self._mono()))
                     await self._sleep(wait, stop)
         finally:
             await self.shutdown()
+            if budget is not None:
+                await budget.close()
+
+    def _budget(self) -> SharedBudget | None:
+        engine = self.sessions.kw.get("bind")
+        if not self.settings.share_rate or not isinstance(engine, AsyncEngine):
+            return None
+        return SharedBudget(engine) if engine.dialect.name == "postgresql" else None
+
+    async def _count_workers(self, budget: SharedBudget) -> None:
+        before, joined = budget.workers, budget.slot is not None
+        self.pacer.set_share(await budget.refresh())
+        if not joined and budget.slot is not None:
+            # The workers already running make room for this one at their next count: until
+            # then this one sends nothing, so that together they never exceed the limit.
+            self.pacer.pause(1.5 * self.settings.budget_interval)
+        if budget.workers != before:
+            log.info(
+                "delivery workers=%d this worker's rate=%.1f/s", budget.workers, self.pacer.rate
+            )
 
     async def drain(self, timeout: float = 30.0) -> DispatchStats:  # noqa: ASYNC109
         """Dispatch until nothing is ready, buffered or in flight (tests, benchmarks, demo)."""
@@ -175,6 +214,22 @@ class Dispatcher:
 
     async def cycle(self) -> float:
         """Record outcomes, lease more work, start the sends that are due; return a wait hint."""
+        began = self._mono()
+        try:
+            return await self._cycle()
+        finally:
+            took = max(0.0, self._mono() - began)
+            self.stats.cycles += 1
+            self.stats.cycle_seconds.add(took)
+            # A decaying peak: one slow round widens the window for the next second or so.
+            self._slow_cycle = max(took, self._slow_cycle * 0.95)
+
+    def _window(self) -> float:
+        """How far ahead of its slot a row is marked `sending` (see DispatchSettings.window)."""
+        wanted = max(self.settings.window, 1.5 * self._slow_cycle)
+        return min(wanted, max(self.settings.window, self.settings.max_window))
+
+    async def _cycle(self) -> float:
         await self._housekeeping()
         # Claim when the buffer runs low, and at least every claim_interval so that an alert
         # queued in the middle of a long wave is leased (most urgent first) without delay.
@@ -186,8 +241,9 @@ class Dispatcher:
         if self._results:
             return 0.0
         if self._buffer and self._free_slots() > 0:
-            soonest = min(self.pacer.ready_at(r.chat_id) for r in self._buffer.values())
-            wait = soonest - self.settings.window - self._mono()
+            overall = self.pacer.projected_ready(self.pacer.queued)
+            chats = min(self.pacer.chat_ready_at(r.chat_id) for r in self._buffer.values())
+            wait = max(overall, chats) - self._window() - self._mono()
             return max(0.001, min(wait, self.settings.idle_poll))
         if self._in_flight:
             return 0.05  # a finished send wakes the loop sooner
@@ -201,10 +257,10 @@ class Dispatcher:
         return self.settings.concurrency - len(self._in_flight)
 
     def _due_soon(self) -> bool:
-        horizon = self._mono() + self.settings.window
-        if self.pacer.overall_ready_at() > horizon:
+        horizon = self._mono() + self._window()
+        if self.pacer.projected_ready(self.pacer.queued) > horizon:
             return False  # no row can go sooner than the overall rate allows
-        return any(self.pacer.ready_at(r.chat_id) <= horizon for r in self._buffer.values())
+        return any(self.pacer.chat_ready_at(r.chat_id) <= horizon for r in self._buffer.values())
 
     async def _sleep(self, seconds: float, stop: asyncio.Event | None) -> None:
         self._wake.clear()
@@ -317,41 +373,42 @@ class Dispatcher:
         self._buffer = dict(sorted(merged.items(), key=lambda item: _urgency(item[1])))
 
     def _pick(self) -> list[tuple[OutboxDelivery, float]]:
-        """Book paced slots, most urgent first, for rows whose slot falls in the window."""
-        horizon = self._mono() + self.settings.window
+        """Choose, most urgent first, the rows whose paced slot falls in the window.
+
+        Their slots are taken in the pacer when their sends start (`acquire`), behind any
+        reply waiting there: the projection counts the sends already waiting.
+        """
+        horizon = self._mono() + self._window()
         free = self._free_slots()
+        ahead = self.pacer.queued
         chunk: list[tuple[OutboxDelivery, float]] = []
+        chats: set[int] = set()
         for row in self._buffer.values():
             if len(chunk) >= free:
                 break
-            at = self.pacer.ready_at(row.chat_id)
+            at = self.pacer.projected_ready(ahead + len(chunk))
             if at > horizon:
-                if self.pacer.chat_ready_at(row.chat_id) > horizon:
-                    continue  # this chat is busy; a less urgent row to another chat may go
                 break  # the overall rate is the limit: later rows cannot go sooner
-            at = self.pacer.take_at(row.chat_id, at)
-            chunk.append((row, at))
+            chat_at = self.pacer.chat_ready_at(row.chat_id)
+            if chat_at > horizon or row.chat_id in chats or self.pacer.waiting_for(row.chat_id):
+                continue  # this chat is busy; a less urgent row to another chat may go
+            chats.add(row.chat_id)
+            chunk.append((row, max(at, chat_at)))
         return chunk
 
-    async def _send(self, row: OutboxDelivery, at: float) -> None:
-        delay = max(at, self.pacer.paused_until) - self._mono()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        while (wait := self.pacer.start_delay()) > 0:  # noqa: ASYNC110 - a computed instant
-            await asyncio.sleep(wait)
-        self.pacer.started()
-        started = self._mono()
+    async def _send(self, row: OutboxDelivery, _at: float) -> None:
+        started = await self.pacer.acquire(row.chat_id, lane_of(message_kind(row.kind)))
         try:
             message_id = await self.sender.send(row.chat_id, row.payload)
         except Exception as exc:  # every failure is classified and recorded
-            self.pacer.answered(row.chat_id)
+            self.pacer.answered(row.chat_id, started)
             failure = classify(exc)
             if failure.outcome is Outcome.RATE_LIMITED and failure.retry_after:
-                self.pacer.pause(failure.retry_after.total_seconds())
+                self.stats.paused_seconds += self.pacer.pause(failure.retry_after.total_seconds())
             self._results.append(_Result(row, failure=failure))
         else:
-            self.pacer.answered(row.chat_id)
-            self.stats.latencies.append(self._mono() - started)
+            self.pacer.answered(row.chat_id, started)
+            self.stats.latencies.add(self._mono() - started)
             self._results.append(_Result(row, message_id=message_id))
         self._wake.set()  # an outcome to record and a free slot; nothing new in the outbox
 
@@ -396,6 +453,12 @@ class Dispatcher:
             self._exhausted = False  # the handler may have queued notices
             log.warning("chat unreachable delivery=%d recipient=%s", row.id, row.recipient_id)
             return "unreachable"
+        semantics = policy(message_kind(row.kind)).semantics
+        if failure.maybe_delivered and semantics is Semantics.AT_MOST_ONCE:
+            # Telegram may have the message: a routine kind is never doubled.
+            await outbox.mark_failed(session, row.id, TIMED_OUT_UNKNOWN)
+            log.warning("send timed out, outcome unknown, not sent again delivery=%d", row.id)
+            return "timed_out_unknown"
         if failure.outcome is Outcome.TRANSIENT and row.attempts + 1 < self.settings.max_attempts:
             backoff = min(self.settings.backoff_cap, self.settings.backoff_base * 2**row.attempts)
             backoff *= random.uniform(0.5, 1.5)  # jitter, not security

@@ -18,13 +18,22 @@ class Outcome(StrEnum):
     REJECTED = "rejected"  # this message is wrong (e.g. too long): do not retry it
 
 
+# Recorded on an at-most-once row whose send timed out: Telegram may have the message.
+TIMED_OUT_UNKNOWN = "outcome unknown: the send timed out; not sent again"
+
+
 @dataclass(frozen=True)
 class SendFailure:
-    """A classified send error."""
+    """A classified send error.
+
+    `maybe_delivered`: the request may have reached Telegram (the client timed out waiting for
+    the answer), so sending again may double the message.
+    """
 
     outcome: Outcome
     reason: str
     retry_after: timedelta | None = None
+    maybe_delivered: bool = False
 
 
 # Substrings of Telegram's descriptions (PTB strips "Bad Request: " and capitalises).
@@ -54,7 +63,11 @@ def classify(error: Exception) -> SendFailure:
         return SendFailure(Outcome.PERMANENT, reason)
     if isinstance(error, BadRequest):
         return SendFailure(Outcome.REJECTED, reason)
-    if isinstance(error, (TimedOut, NetworkError)):
+    if isinstance(error, TimedOut):
+        # A pool timeout never left this process; any other may have reached Telegram.
+        sent = "pool timeout" not in message
+        return SendFailure(Outcome.TRANSIENT, reason, maybe_delivered=sent)
+    if isinstance(error, NetworkError):
         return SendFailure(Outcome.TRANSIENT, reason)
     if isinstance(error, TelegramError):
         return SendFailure(Outcome.TRANSIENT, reason)

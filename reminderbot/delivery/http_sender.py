@@ -58,7 +58,8 @@ class HttpSender:
     ) -> None:
         self._url = f"{api_root.rstrip('/')}/bot{token}/sendMessage"
         self._pool_size = pool_size
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        # A connection that cannot be made within this is known not to have sent anything.
+        self._timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=min(timeout, 5.0))
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> HttpSender:
@@ -98,7 +99,10 @@ class HttpSender:
                     answer = await response.json(content_type=None)
                 except (json.JSONDecodeError, aiohttp.ContentTypeError):
                     raise NetworkError(f"HTTP {status}: answer is not JSON") from None
+        except aiohttp.ConnectionTimeoutError:
+            raise NetworkError("connecting to the Bot API timed out") from None
         except TimeoutError:
+            # The request may have reached Telegram: the dispatcher treats the outcome as unknown.
             raise TimedOut("sendMessage timed out") from None
         except aiohttp.ClientError as exc:
             raise NetworkError(f"{type(exc).__name__}: {exc}") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,10 +13,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reminderbot.delivery import bulk
+from reminderbot.delivery.kinds import MessageKind, UnknownKindError, message_kind
 from reminderbot.delivery.policy import POLICIES, Semantics, policy
 from reminderbot.store.models import DeliveryState, OutboxDelivery, table_of
 
-_AT_MOST_ONCE = [k for k, p in POLICIES.items() if p.semantics is Semantics.AT_MOST_ONCE]
+log = logging.getLogger(__name__)
+
+_AT_MOST_ONCE = [k.value for k, p in POLICIES.items() if p.semantics is Semantics.AT_MOST_ONCE]
+_KNOWN_KINDS = frozenset(k.value for k in MessageKind)
 UNKNOWN_OUTCOME = "outcome unknown: the worker stopped while sending; not sent again"
 
 
@@ -25,12 +30,17 @@ class Message:
 
     chat_id: int
     recipient_id: int | None
-    kind: str
+    kind: MessageKind
     unique_key: str
     payload: dict[str, Any]
     not_before: datetime
     schedule_id: int | None = None
     state: DeliveryState = DeliveryState.PENDING
+
+    def __post_init__(self) -> None:
+        # The kind decides the priority lane: an unknown one is refused here, where it
+        # enters, rather than guessed at (UnknownKindError is a ValueError).
+        object.__setattr__(self, "kind", message_kind(self.kind))
 
 
 Buttons = list[list[list[str]]]
@@ -43,7 +53,7 @@ def text_message(
     unique_key: str,
     text: str,
     now: datetime,
-    kind: str = "notice",
+    kind: MessageKind = MessageKind.NOTICE,
     buttons: Buttons | None = None,
     **fields: Any,
 ) -> Message:
@@ -69,7 +79,7 @@ def about_patient(
     unique_key: str,
     text: str,
     now: datetime,
-    kind: str = "notice",
+    kind: MessageKind = MessageKind.NOTICE,
     buttons: Buttons | None = None,
     **fields: Any,
 ) -> Message:
@@ -98,7 +108,7 @@ def later_copy(
     return Message(
         chat_id=chat_id,
         recipient_id=recipient_id,
-        kind=row.kind,
+        kind=message_kind(row.kind),
         unique_key=unique_key,
         payload=row.payload,
         not_before=at,
@@ -114,7 +124,7 @@ async def enqueue(session: AsyncSession, messages: Sequence[Message], now: datet
         {
             "chat_id": m.chat_id,
             "recipient_id": m.recipient_id,
-            "kind": m.kind,
+            "kind": m.kind.value,
             "priority": policy(m.kind).priority,
             "unique_key": m.unique_key,
             "payload": m.payload,
@@ -185,7 +195,24 @@ async def claim_ready(
     )
     rows = list((await session.scalars(stmt)).all())
     rows.sort(key=lambda r: (r.priority, r.not_before, r.id))
-    return rows
+    return await _refuse_unknown_kinds(session, rows)
+
+
+async def _refuse_unknown_kinds(
+    session: AsyncSession, rows: list[OutboxDelivery]
+) -> list[OutboxDelivery]:
+    """Fail the rows whose kind this version does not know (say, written by a newer one).
+
+    Their priority and crash semantics would be guesses, so they are not sent at all.
+    """
+    known = [r for r in rows if r.kind in _KNOWN_KINDS]
+    if len(known) == len(rows):
+        return rows
+    for row in rows:
+        if row.kind not in _KNOWN_KINDS:
+            log.error("unknown message kind on delivery=%d; marked failed", row.id)
+            await mark_failed(session, row.id, str(UnknownKindError(row.kind)))
+    return known
 
 
 async def recover_expired(session: AsyncSession, now: datetime) -> tuple[int, int]:

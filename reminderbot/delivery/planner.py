@@ -20,8 +20,8 @@ from reminderbot.care.recurrence import Rule, parse_rule, parse_times
 from reminderbot.care.tips import choose_tip
 from reminderbot.content import Catalog
 from reminderbot.content.tips import TipLibrary
-from reminderbot.delivery import payloads
-from reminderbot.delivery.callbacks import occurrence_key
+from reminderbot.delivery import outbox_keys, payloads
+from reminderbot.delivery.kinds import message_kind
 from reminderbot.delivery.next_due import NextDue, watch_writes
 from reminderbot.delivery.outbox import Message, enqueue
 from reminderbot.delivery.policy import policy
@@ -231,8 +231,8 @@ class Planner:
         return Message(
             chat_id=row.chat_id,
             recipient_id=row.person_id,
-            kind=ScheduleKind(row.kind).value,
-            unique_key=occurrence_key(row.id, int(occurrence.timestamp())),
+            kind=message_kind(ScheduleKind(row.kind).value),
+            unique_key=outbox_keys.occurrence(row.id, occurrence),
             payload={},
             not_before=occurrence,
             schedule_id=row.id,
@@ -246,9 +246,11 @@ class Planner:
         zone: ZoneInfo,
         rotations: dict[int, dict[str, Any]],
     ) -> Message | None:
-        key = occurrence_key(row.id, int(occurrence.timestamp()))
+        key = outbox_keys.occurrence(row.id, occurrence)
         locale = row.language
         kind = ScheduleKind(row.kind)
+        # A schedule sends the message kind of the same name (every ScheduleKind is one).
+        message = message_kind(kind.value)
         if kind == ScheduleKind.TIP:
             state = rotations.get(row.person_id, row.tip_rotation)
             body, rotations[row.person_id] = self._tip_payload(state, row.tags, locale)
@@ -259,12 +261,12 @@ class Planner:
         else:
             body = payloads.calcium_payload(self.catalog, locale, key, **self.common)
         not_before = occurrence
-        if policy(kind.value).routine:
+        if policy(message).routine:
             not_before = release_time(occurrence, row.quiet_start, row.quiet_end, zone)
         return Message(
             chat_id=row.chat_id,
             recipient_id=row.person_id,
-            kind=kind.value,
+            kind=message,
             unique_key=key,
             payload=body,
             not_before=not_before,

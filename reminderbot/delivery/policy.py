@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from reminderbot.delivery.kinds import MessageKind, UnknownKindError
+
 
 class Semantics(StrEnum):
     """What happens to a message whose sender died in the middle of sending it."""
@@ -25,19 +27,29 @@ class KindPolicy:
 
 
 # Lanes: alerts before escalation follow-ups before check-ins before reminders before tips.
-POLICIES: dict[str, KindPolicy] = {
-    "alert": KindPolicy(0, Semantics.AT_LEAST_ONCE, routine=False),
-    "notice": KindPolicy(5, Semantics.AT_LEAST_ONCE, routine=False),
-    "followup": KindPolicy(10, Semantics.AT_LEAST_ONCE, routine=False),
-    "checkin": KindPolicy(20, Semantics.AT_MOST_ONCE, routine=True),
-    "calcium": KindPolicy(30, Semantics.AT_MOST_ONCE, routine=True),
-    "reminder": KindPolicy(30, Semantics.AT_MOST_ONCE, routine=True),
-    "tip": KindPolicy(40, Semantics.AT_MOST_ONCE, routine=True),
-    "summary": KindPolicy(45, Semantics.AT_MOST_ONCE, routine=True),
-    "broadcast": KindPolicy(50, Semantics.AT_MOST_ONCE, routine=True),
+# Every MessageKind has an entry (a test checks): there is no default lane to fall into.
+# A reply that could not be sent directly (after retries) waits in the outbox with the alerts.
+POLICIES: dict[MessageKind, KindPolicy] = {
+    MessageKind.REPLY: KindPolicy(0, Semantics.AT_LEAST_ONCE, routine=False),
+    MessageKind.ALERT: KindPolicy(0, Semantics.AT_LEAST_ONCE, routine=False),
+    MessageKind.NOTICE: KindPolicy(5, Semantics.AT_LEAST_ONCE, routine=False),
+    MessageKind.FOLLOWUP: KindPolicy(10, Semantics.AT_LEAST_ONCE, routine=False),
+    MessageKind.CHECKIN: KindPolicy(20, Semantics.AT_MOST_ONCE, routine=True),
+    MessageKind.CALCIUM: KindPolicy(30, Semantics.AT_MOST_ONCE, routine=True),
+    MessageKind.REMINDER: KindPolicy(30, Semantics.AT_MOST_ONCE, routine=True),
+    MessageKind.TIP: KindPolicy(40, Semantics.AT_MOST_ONCE, routine=True),
+    MessageKind.SUMMARY: KindPolicy(45, Semantics.AT_MOST_ONCE, routine=True),
+    MessageKind.BROADCAST: KindPolicy(50, Semantics.AT_MOST_ONCE, routine=True),
 }
 
 
-def policy(kind: str) -> KindPolicy:
-    """Return the policy of a kind; unknown kinds are treated as urgent and never lost."""
-    return POLICIES.get(kind, KindPolicy(0, Semantics.AT_LEAST_ONCE, routine=False))
+def policy(kind: MessageKind) -> KindPolicy:
+    """Return the policy of a kind; anything not a MessageKind raises UnknownKindError.
+
+    An unknown kind used to be sent as urgent; now it is an error where it enters (see
+    outbox.Message and outbox.claim_ready), so a typo cannot jump the queue.
+    """
+    try:
+        return POLICIES[kind]
+    except KeyError:
+        raise UnknownKindError(kind) from None

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from reminderbot.content import Catalog
+from reminderbot.delivery import outbox_keys
 from reminderbot.delivery.errors import SendFailure
 from reminderbot.delivery.outbox import about_patient, enqueue
 from reminderbot.store.audience import coordinators
@@ -65,7 +66,7 @@ async def handle_unreachable(
                 person.id,
                 chat_id=coordinator.chat_id,
                 recipient_id=coordinator.person_id,
-                unique_key=f"unreachable:{person.id}:{int(now.timestamp())}:{coordinator.chat_id}",
+                unique_key=outbox_keys.unreachable(person.id, now, coordinator.chat_id),
                 text=text,
                 now=now,
             )

@@ -81,7 +81,7 @@ class BotApiSandbox:
         except OSError:
             sock.close()
             raise
-        app = build_app(self._dispatch, self._download)
+        app = build_app(self._dispatch, self._download, self.faults.latency_legs)
         # access_log=None: per-request logging would dominate the benchmarks' cost.
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
         await runner.setup()
@@ -287,6 +287,10 @@ class BotApiSandbox:
             if failure is not None:
                 raise failure
             result = await entry[1](params)
+            answer_delay = self.faults.take_answer_delay(name)
+            if answer_delay > 0:
+                # Done, but the answer is late: the client may give up before it comes.
+                await self._closed.wait_until(lambda: state.closing, answer_delay)
         except ApiError as error:
             state.counters[str(error.status)] += 1
             self._note_failure(chat_id, name, error)

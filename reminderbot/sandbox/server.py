@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -13,6 +14,8 @@ from .params import Params, UploadedFile
 
 Dispatch = Callable[[str, str, Params], Awaitable[tuple[int, dict[str, Any]]]]
 Download = Callable[[str, str], tuple[bytes, str] | None]
+# (seconds on the way there, seconds on the way back) for one call: a simulated network.
+Latency = Callable[[], tuple[float, float]]
 
 # Telegram accepts 50 MB uploads; aiohttp's default request limit is 1 MB.
 MAX_REQUEST_BYTES = 52 * 1024 * 1024
@@ -23,11 +26,16 @@ class _BadInput(Exception):
     """The request body could not be read as any format Telegram accepts."""
 
 
-def build_app(dispatch: Dispatch, download: Download) -> web.Application:
+def build_app(
+    dispatch: Dispatch, download: Download, latency: Latency | None = None
+) -> web.Application:
     """Return the aiohttp application serving the Bot API and file downloads."""
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
 
     async def api(request: web.Request) -> web.StreamResponse:
+        there, back = latency() if latency is not None else (0.0, 0.0)
+        if there > 0:
+            await asyncio.sleep(there)  # the request is still on its way
         try:
             values = await read_parameters(request)
         except _BadInput as exc:
@@ -36,6 +44,8 @@ def build_app(dispatch: Dispatch, download: Download) -> web.Application:
         status, body = await dispatch(
             request.match_info["token"], request.match_info["method"], Params(values)
         )
+        if back > 0:
+            await asyncio.sleep(back)  # the answer is on its way back
         return web.json_response(body, status=status, dumps=_dumps)
 
     async def file(request: web.Request) -> web.StreamResponse:

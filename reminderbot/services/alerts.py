@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reminderbot.delivery import buttons, callbacks
+from reminderbot.delivery import buttons, callbacks, outbox_keys
+from reminderbot.delivery.kinds import MessageKind
 from reminderbot.delivery.outbox import Message, about_patient, enqueue
 from reminderbot.runtime import Runtime
 from reminderbot.services import guard
@@ -73,8 +74,8 @@ def _alert_message(
         alert.patient_id,
         chat_id=recipient.chat_id,
         recipient_id=recipient.person_id,
-        kind="alert",
-        unique_key=f"alert:{alert.id}:{recipient.chat_id}:{round_}",
+        kind=MessageKind.ALERT,
+        unique_key=outbox_keys.alert(alert.id, recipient.chat_id, round_),
         text=text,
         now=now,
         buttons=buttons,
@@ -134,7 +135,7 @@ async def repeat_unacknowledged(
         if rounds < 1:
             continue
         # Repeat exactly what each coordinator was sent first, with how long it has waited.
-        first_keys = {f"alert:{alert.id}:{x.chat_id}:0": x for x in staff}
+        first_keys = {outbox_keys.alert(alert.id, x.chat_id, 0): x for x in staff}
         originals = await session.scalars(
             select(OutboxDelivery).where(OutboxDelivery.unique_key.in_(list(first_keys)))
         )
@@ -190,7 +191,7 @@ async def acknowledge(
             patient.id,
             chat_id=x.chat_id,
             recipient_id=x.person_id,
-            unique_key=f"ack:{alert.id}:{x.chat_id}",
+            unique_key=outbox_keys.acknowledged(alert.id, x.chat_id),
             text=rt.renderer.text(
                 x.language,
                 "alert.acknowledged",
@@ -327,7 +328,7 @@ async def resolve_alert(
                 alert.patient_id,
                 chat_id=r.chat_id,
                 recipient_id=r.person_id,
-                unique_key=f"resolved:{alert.id}:{r.chat_id}",
+                unique_key=outbox_keys.resolved(alert.id, r.chat_id),
                 text=rt.renderer.text(
                     r.language,
                     "coordinator.alerts.resolved_notice",

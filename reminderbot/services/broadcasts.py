@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reminderbot.delivery import buttons, callbacks, payloads
+from reminderbot.delivery import buttons, callbacks, outbox_keys, payloads
+from reminderbot.delivery.kinds import MessageKind
 from reminderbot.delivery.outbox import Message, enqueue
 from reminderbot.runtime import Runtime
 from reminderbot.services.awaiting import Awaiting, stored
@@ -146,13 +147,12 @@ async def send(
     # Spent at once: a second tap on Send finds no draft and queues nothing.
     await session.delete(draft)
     patients = await audience(session, target)
-    stamp = int(now.timestamp())
     messages = [
         Message(
             chat_id=p.chat_id,
             recipient_id=p.id,
-            kind="broadcast",
-            unique_key=f"broadcast:{who.person.id}:{stamp}:{p.id}",
+            kind=MessageKind.BROADCAST,
+            unique_key=outbox_keys.broadcast(who.person.id, now, p.id),
             payload=payloads.payload(text),
             not_before=now,
         )

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from reminderbot.content.describe import format_local_date
-from reminderbot.delivery import buttons, callbacks
+from reminderbot.delivery import buttons, callbacks, outbox_keys
 from reminderbot.delivery.outbox import Message, about_patient, enqueue
 from reminderbot.runtime import Runtime
 from reminderbot.services import guard
@@ -601,7 +601,8 @@ async def _accept(
         details={"link": link.id},
     )
     text = rt.text(patient.language, "caregiver.notice.accepted", caregiver_name=_name(person))
-    await enqueue(session, [_notice(patient, f"cg:accepted:{link.id}", text, now, patient.id)], now)
+    notice = _notice(patient, outbox_keys.caregiver_accepted(link.id), text, now, patient.id)
+    await enqueue(session, [notice], now)
     log.info("caregiver linked link=%d patient=%d caregiver=%d", link.id, patient.id, person.id)
     return [_ask_option(rt, person.language, link, patient, "caregiver.accepted")]
 
@@ -734,11 +735,11 @@ async def _end(
     )
     if by_patient:
         text = rt.text(carer.language, "caregiver.notice.revoked", patient_name=_name(patient))
-        notice = _notice(carer, f"cg:revoked:{link.id}", text, now, patient.id)
+        notice = _notice(carer, outbox_keys.caregiver_revoked(link.id), text, now, patient.id)
         reply = rt.text(patient.language, "caregiver.revoked_you", caregiver_name=_name(carer))
     else:
         text = rt.text(patient.language, "caregiver.notice.left", caregiver_name=_name(carer))
-        notice = _notice(patient, f"cg:left:{link.id}", text, now, patient.id)
+        notice = _notice(patient, outbox_keys.caregiver_left(link.id), text, now, patient.id)
         reply = rt.text(carer.language, "caregiver.left_you", patient_name=_name(patient))
     await enqueue(session, [notice], now)
     return [Reply(reply)]
@@ -806,7 +807,7 @@ async def _proxy_button(
         rt,
         session,
         patient,
-        prompt_key=f"proxy:{patient.id}:{int(now.timestamp())}",
+        prompt_key=outbox_keys.proxy_prompt(patient.id, now),
         source="proxy",
         prompted_at=now,
         score=score,

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from reminderbot.delivery import buttons, callbacks, payloads
+from reminderbot.delivery import buttons, callbacks, outbox_keys, payloads
 from reminderbot.runtime import Runtime
 from reminderbot.services.replies import Reply, keyboard
 from reminderbot.store.models import CheckIn, Person
 
 STEP = buttons.CHECKIN_STEP
 SCALE_STEPS = ("worst", "sleep", "walking")
-# An on-demand prompt (/pain) is keyed by its patient, not by an outbox row.
-PAIN_KEY_PREFIX = "pain:"
 
 
 def pain_prompt(rt: Runtime, person: Person, now: datetime, message_id: int) -> Reply:
     """The 'How is your pain right now?' question with its eleven buttons (for /pain)."""
     # The command's message id makes each /pain its own prompt, even within a second.
-    key = f"{PAIN_KEY_PREFIX}{person.id}:{int(now.timestamp())}:{message_id}"
+    # An on-demand prompt is keyed by its patient, not by an outbox row.
+    key = outbox_keys.pain_prompt(person.id, now, message_id)
     return prompt_reply(rt, person, key)
 
 

@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from reminderbot.care.escalation import PastCheckIn
+from reminderbot.delivery import outbox_keys
+from reminderbot.delivery.kinds import PROMPT_KINDS
 from reminderbot.store.models import (
     CheckIn,
     DeliveryState,
@@ -17,8 +19,6 @@ from reminderbot.store.models import (
     Schedule,
     ScheduleKind,
 )
-
-PROMPT_KINDS = ("checkin", "followup")
 
 
 async def past_checkins(
@@ -50,11 +50,6 @@ async def by_prompt(session: AsyncSession, prompt_key: str) -> CheckIn | None:
     return await session.scalar(select(CheckIn).where(CheckIn.prompt_key == prompt_key))
 
 
-def base_key(unique_key: str) -> str:
-    """The prompt a (possibly snoozed) copy belongs to."""
-    return unique_key.split("~", 1)[0]
-
-
 async def open_prompt(
     session: AsyncSession, person: Person, now: datetime, within: timedelta
 ) -> OutboxDelivery | None:
@@ -71,7 +66,7 @@ async def open_prompt(
         .limit(5)
     )
     for row in (await session.scalars(stmt)).all():
-        if await by_prompt(session, base_key(row.unique_key)) is None:
+        if await by_prompt(session, outbox_keys.prompt_of(row.unique_key)) is None:
             return row
     return None
 

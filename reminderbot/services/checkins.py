@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reminderbot.care.escalation import needs_screen, screen_for
 from reminderbot.care.scores import parse_score
+from reminderbot.delivery import outbox_keys
 from reminderbot.delivery.buttons import parse_id, parse_number
 from reminderbot.runtime import Runtime
 from reminderbot.services import caregivers
@@ -21,8 +22,6 @@ from reminderbot.services.awaiting import Awaiting, stored
 from reminderbot.services.checkin_outcome import finish
 from reminderbot.services.checkin_questions import SCALE_STEPS, question
 from reminderbot.services.checkin_records import (
-    PROMPT_KINDS,
-    base_key,
     by_prompt,
     open_prompt,
     parties,
@@ -40,10 +39,8 @@ BACK_PAIN_FLAG = "new_back_pain"
 # An unanswered prompt this recent still takes a typed score.
 OPEN_PROMPT_WINDOW = timedelta(hours=24)
 
-# PROMPT_KINDS is re-exported: the roster reads which outbox kinds are check-in prompts here.
 __all__ = [
     "AWAIT_PREFIX",
-    "PROMPT_KINDS",
     "answer",
     "answer_tap",
     "begin",
@@ -222,11 +219,11 @@ async def typed_score(
     """A score typed outside a check-in: it answers the open prompt, or starts a new check-in."""
     prompt = await open_prompt(session, person, now, OPEN_PROMPT_WINDOW)
     if prompt is not None:
-        key = base_key(prompt.unique_key)
+        key = outbox_keys.prompt_of(prompt.unique_key)
         prompted_at = prompt.sent_at or prompt.not_before
         source = prompt.kind
     else:
-        key, prompted_at, source = f"typed:{person.id}:{int(now.timestamp())}", now, "typed"
+        key, prompted_at, source = outbox_keys.typed_prompt(person.id, now), now, "typed"
     return await begin(
         rt,
         session,

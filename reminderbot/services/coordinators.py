@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from reminderbot.delivery import payloads
+from reminderbot.delivery import outbox_keys, payloads
 from reminderbot.delivery.buttons import Right, parse_id
+from reminderbot.delivery.kinds import MessageKind
 from reminderbot.delivery.outbox import Message, enqueue
 from reminderbot.runtime import Runtime
 from reminderbot.services import guard
@@ -281,7 +282,7 @@ async def ask_now(
                 )
             )
         ]
-    prompt_key = f"ask:{patient.id}:{int(now.timestamp())}"
+    prompt_key = outbox_keys.ask(patient.id, now)
     body = payloads.checkin_payload(
         rt.catalog,
         patient.language,
@@ -295,7 +296,7 @@ async def ask_now(
             Message(
                 chat_id=patient.chat_id,
                 recipient_id=patient.id,
-                kind="followup",
+                kind=MessageKind.FOLLOWUP,
                 unique_key=prompt_key,
                 payload={**body, "patient_id": patient.id},
                 not_before=now,

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reminderbot.delivery import outbox_keys
+from reminderbot.delivery.kinds import MessageKind
 from reminderbot.delivery.outbox import Message, about_patient, enqueue
 from reminderbot.runtime import Runtime
 from reminderbot.store.audience import caregivers
@@ -46,8 +48,8 @@ async def after_checkin(
                     patient.id,
                     chat_id=recipient.chat_id,
                     recipient_id=recipient.person_id,
-                    kind="reminder",
-                    unique_key=f"copy:checkin:{checkin.id}:{recipient.chat_id}",
+                    kind=MessageKind.REMINDER,
+                    unique_key=outbox_keys.checkin_copy(checkin.id, recipient.chat_id),
                     text=text,
                     now=now,
                 )
@@ -68,7 +70,7 @@ async def after_checkin(
                 patient.id,
                 chat_id=patient.chat_id,
                 recipient_id=patient.id,
-                unique_key=f"proxy:{checkin.id}",
+                unique_key=outbox_keys.proxy_notice(checkin.id),
                 text="\n\n".join(parts),
                 now=now,
             )

@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from reminderbot.content.renderer import Renderer
-from reminderbot.delivery import buttons
+from reminderbot.delivery import buttons, outbox_keys
+from reminderbot.delivery.kinds import MessageKind
 from reminderbot.delivery.outbox import Message, enqueue
 from reminderbot.runtime import Runtime
 from reminderbot.services.replies import Asker, Reply, keyboard
@@ -42,7 +43,7 @@ EXPORT_FORMAT = "reminderbot-mydata"
 EXPORT_VERSION = 1
 # Kind of the "your link has ended" messages: a notice goes before routine traffic and is
 # never lost, like the other messages about a care relationship.
-UNLINK_KIND = "notice"
+UNLINK_KIND = MessageKind.NOTICE
 
 
 @dataclass(frozen=True)
@@ -322,17 +323,17 @@ def _about_them(
     """Conditions matching outbox rows about this person that were written to others.
 
     The outbox has no "about whom" column. Newer messages carry the patient's id (or their
-    alert's id) in the payload; older kinds are recognised by their unique keys, whose
-    prefixes mirror services/alerts.py (alert:, ack:), services/watch.py (silence:,
-    weekly:) and delivery/unreachable.py (unreachable:). Each id is followed by a separator,
-    so #1 never matches #12.
+    alert's id) in the payload; older kinds are recognised by their unique keys' prefixes
+    (delivery/outbox_keys: alerts, acknowledgements, silence notices, weekly summaries,
+    unreachable notices). Each id is followed by a separator, so #1 never matches #12.
     """
     key = OutboxDelivery.unique_key
-    prefixes = [f"unreachable:{pid}:"]
-    prefixes += [f"alert:{a}:" for a in alert_ids] + [f"ack:{a}:" for a in alert_ids]
+    prefixes = [outbox_keys.unreachable_prefix(pid)]
+    prefixes += [outbox_keys.alert_prefix(a) for a in alert_ids]
+    prefixes += [outbox_keys.acknowledged_prefix(a) for a in alert_ids]
     # A silence notice is keyed by the newest unanswered prompt, an occurrence of a schedule.
-    prefixes += [f"silence:s{s}@" for s in schedule_ids]
-    prefixes += [f"weekly:{link}:" for link in patient_link_ids]
+    prefixes += [outbox_keys.silence_prefix(s) for s in schedule_ids]
+    prefixes += [outbox_keys.weekly_prefix(link) for link in patient_link_ids]
     return [
         OutboxDelivery.payload["patient_id"].as_integer() == pid,
         OutboxDelivery.payload["alert_id"].as_integer().in_(alert_ids),
@@ -505,7 +506,7 @@ def _unlink_notice(
         chat_id=who.chat_id,
         recipient_id=who.person_id,
         kind=UNLINK_KIND,
-        unique_key=f"unlinked:{pid}:{who.link_id}:{int(now.timestamp())}",
+        unique_key=outbox_keys.unlinked(pid, who.link_id, now),
         payload={"text": text, "buttons": []},
         not_before=now,
     )

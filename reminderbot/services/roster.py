@@ -16,8 +16,9 @@ from sqlalchemy import ColumnElement, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reminderbot.content import Catalog
+from reminderbot.delivery import outbox_keys
+from reminderbot.delivery.kinds import PROMPT_KINDS
 from reminderbot.services.admin_common import load_patient
-from reminderbot.services.checkins import PROMPT_KINDS
 from reminderbot.services.schedule_admin import ScheduleView, schedule_views
 from reminderbot.store.models import (
     Alert,
@@ -120,7 +121,7 @@ def _missed_count(answered_at: ColumnElement[datetime], cutoff: datetime) -> Col
             OutboxDelivery.state == DeliveryState.SENT,
             OutboxDelivery.sent_at <= cutoff,
             or_(answered_at.is_(None), OutboxDelivery.sent_at > answered_at),
-            ~OutboxDelivery.unique_key.contains("~"),
+            ~OutboxDelivery.unique_key.contains(outbox_keys.SNOOZE_MARK),
             ~exists().where(CheckIn.prompt_key == OutboxDelivery.unique_key),
         )
         .scalar_subquery()

@@ -1,4 +1,4 @@
-"""Taps on scheduled messages: a check-in score, a snooze, the calcium test's three buttons."""
+"""Taps on scheduled messages: a check-in score, a snooze, the calcium test's buttons."""
 
 from __future__ import annotations
 
@@ -10,14 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reminderbot.care.recurrence import resolve_local
-from reminderbot.delivery import callbacks
+from reminderbot.delivery import callbacks, outbox_keys
 from reminderbot.delivery.buttons import parse_number
 from reminderbot.delivery.outbox import enqueue, later_copy
 from reminderbot.runtime import Runtime
-from reminderbot.services import checkins
+from reminderbot.services import calcium_results, checkins
 from reminderbot.services.calcium_results import ask_calcium
-from reminderbot.services.checkin_questions import PAIN_KEY_PREFIX
-from reminderbot.services.checkin_records import base_key
 from reminderbot.services.guard import refuse
 from reminderbot.services.replies import Reply
 from reminderbot.store.models import OutboxDelivery, Person
@@ -42,9 +40,9 @@ async def answer_button(
     rt: Runtime, session: AsyncSession, person: Person, data: callbacks.ButtonData, now: datetime
 ) -> list[Reply] | None:
     """Handle a tap on a scheduled message; None when it is not this person's to press."""
-    if data.action == callbacks.CHECKIN and data.key.startswith(PAIN_KEY_PREFIX):
+    if data.action == callbacks.CHECKIN and outbox_keys.is_pain_prompt(data.key):
         # An on-demand prompt (/pain) names its patient; only that patient may answer it.
-        if data.key.split(":")[1] != str(person.id):
+        if outbox_keys.pain_patient(data.key) != person.id:
             refuse(session, person.telegram_user_id, "button", now, action=data.action)
             return None
         if not _is_score(data.value):
@@ -59,6 +57,10 @@ async def answer_button(
             score=int(data.value),
             now=now,
         )
+    if data.action == calcium_results.CALCIUM_UNIT:
+        # The unit question follows a typed result, not a scheduled message; its key names
+        # the patient, so only that patient may answer it.
+        return await calcium_results.answer_unit(rt, session, person, data, now)
     row = await owned_delivery(session, person, data.key)
     if row is None:
         refuse(session, person.telegram_user_id, "button", now, action=data.action)
@@ -106,6 +108,6 @@ async def _repeat_later(
 ) -> None:
     # The copy keeps the original buttons, so an answer still counts for the original prompt;
     # the key makes a double tap on the same snooze button queue it only once.
-    key = f"{base_key(row.unique_key)}~{int(at.timestamp()) // 60}"
+    key = outbox_keys.snoozed(row.unique_key, at)
     copy = later_copy(row, chat_id=person.chat_id, recipient_id=person.id, unique_key=key, at=at)
     await enqueue(session, [copy], now)

@@ -12,10 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
+from reminderbot.delivery import outbox_keys
+from reminderbot.delivery.kinds import PROMPT_KINDS, MessageKind
 from reminderbot.delivery.outbox import about_patient, enqueue, text_message
 from reminderbot.runtime import Runtime
 from reminderbot.services import alerts
-from reminderbot.services.checkin_records import PROMPT_KINDS, by_prompt
+from reminderbot.services.checkin_records import by_prompt
 from reminderbot.store.audience import caregivers, coordinators
 from reminderbot.store.models import (
     Alert,
@@ -80,11 +82,9 @@ async def _unanswered_prompts(
         )
     )
     rows = list((await session.scalars(stmt)).all())
-    return [
-        r
-        for r in rows
-        if "~" not in r.unique_key and await by_prompt(session, r.unique_key) is None
-    ]
+    # A snoozed copy repeats a prompt: its silence is the prompt's, counted once.
+    firsts = [r for r in rows if not outbox_keys.is_snoozed(r.unique_key)]
+    return [r for r in firsts if await by_prompt(session, r.unique_key) is None]
 
 
 async def _nudge(session: AsyncSession, rt: Runtime, now: datetime) -> int:
@@ -100,8 +100,8 @@ async def _nudge(session: AsyncSession, rt: Runtime, now: datetime) -> int:
             text_message(
                 chat_id=person.chat_id,
                 recipient_id=person.id,
-                kind="reminder",
-                unique_key=f"nudge:{prompt.unique_key}",
+                kind=MessageKind.REMINDER,
+                unique_key=outbox_keys.nudge(prompt.unique_key),
                 text=rt.renderer.text(person.language, "alert.silence.nudge"),
                 now=now,
             )
@@ -162,7 +162,7 @@ async def _silence(session: AsyncSession, rt: Runtime, now: datetime) -> int:
                     chat_id=member.chat_id,
                     recipient_id=member.person_id,
                     # One notice per run of silence: keyed by its newest unanswered prompt.
-                    unique_key=f"silence:{recent[0].unique_key}:{member.chat_id}",
+                    unique_key=outbox_keys.silence(recent[0].unique_key, member.chat_id),
                     text=rt.renderer.text(
                         member.language,
                         "alert.silence.notice",
@@ -235,8 +235,8 @@ async def _weekly(session: AsyncSession, rt: Runtime, now: datetime) -> int:
                 link.patient_id,
                 chat_id=member.chat_id,
                 recipient_id=member.id,
-                kind="summary",
-                unique_key=f"weekly:{link.id}:{year}-W{week:02d}",
+                kind=MessageKind.SUMMARY,
+                unique_key=outbox_keys.weekly(link.id, year, week),
                 text=text,
                 now=now,
             )

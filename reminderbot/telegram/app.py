@@ -21,6 +21,8 @@ from reminderbot.delivery.buttons import Family
 from reminderbot.runtime import Runtime
 from reminderbot.telegram.data_rights import DataRightsHandlers
 from reminderbot.telegram.handlers import Handlers
+from reminderbot.telegram.rate_limiter import reply_rate_limiter
+from reminderbot.telegram.update_order import PerChatUpdateProcessor
 
 # PTB's Application is generic over its bot, context and data types; this one uses defaults.
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -43,11 +45,14 @@ COMMANDS = (
 def build_application(rt: Runtime, token: str) -> AnyApplication:
     """Create the Application, pointed at the configured Bot API root, with every handler."""
     api = rt.settings.telegram_api_url
+    # Every reply goes through the process's pacer, ahead of the outbox (delivering() shares it).
     app = (
         ApplicationBuilder()
         .token(token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
+        .rate_limiter(reply_rate_limiter(rt))
+        .concurrent_updates(PerChatUpdateProcessor())
         .build()
     )
     register_handlers(app, rt)

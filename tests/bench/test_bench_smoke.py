@@ -127,3 +127,28 @@ def test_scale_postgres(postgres_admin_url: str) -> None:
     output = run_bench("scale", "--db", "postgres", "--postgres-url", postgres_admin_url)
     assert "scale: postgres" in output
     assert_figures(output, *SCALE_FIGURES)
+
+
+def test_paced_over_a_network_sqlite() -> None:
+    output = run_bench("paced", "--db", "sqlite", "--rtt-ms", "100")
+    assert "added round trip 100 ms" in output
+    assert_figures(output, "sustained rate (msgs / (last - first))", "429s sent by the emulator")
+
+
+def test_wave_replies_sqlite() -> None:
+    output = run_bench("wave_replies", "--db", "sqlite", timeout=180)
+    assert_figures(
+        output,
+        "replies expected",
+        "replies arrived",
+        "emergency instructions arrived first",
+        "tap to emergency instruction p50",
+        "tap to emergency instruction p99",
+        "429s sent by the emulator",
+        "wave rate, every message (first to last tip)",
+    )
+
+
+def test_long_run_sqlite() -> None:
+    output = run_bench("long_run", "--db", "sqlite", timeout=180)
+    assert_figures(output, "RSS after wave 1", "RSS after wave 3", "RSS growth, last wave - first")

@@ -15,11 +15,15 @@ from reminderbot.care.calcium import (
     BANDS,
     DEFAULT_RANGES,
     THRESHOLD_NAMES,
-    CalciumParseError,
     CalciumRanges,
     CalciumReading,
     assess_calcium,
+)
+from reminderbot.care.calcium_parsing import (
+    CalciumParseError,
+    CalciumUnitQuestion,
     parse_calcium,
+    reading_in_unit,
 )
 
 
@@ -76,9 +80,9 @@ ACCEPTED = [
     ("9.6 毫克/分升", 9.6, "mg/dL", None, None, 2.4, None),  # 9.6 × 0.2495 = 2.3952
     ("٢٫٤٥", 2.45, "mmol/L", None, None, 2.45, None),  # Arabic-Indic digits
     ("الكالسيوم 2.4", 2.4, "mmol/L", None, None, 2.4, None),  # right-to-left text
-    ("4.6", 4.6, "mg/dL", None, None, 1.15, None),  # by range: 4.6 × 0.2495 = 1.1477
-    ("4.4", 4.4, "mmol/L", None, None, 4.4, None),
     ("1.0", 1.0, "mmol/L", None, None, 1.0, None),
+    ("3.99", 3.99, "mmol/L", None, None, 3.99, None),  # below 4.0 only mmol/L is plausible
+    ("5.1", 5.1, "mg/dL", None, None, 1.27, None),  # above 5.0 only mg/dL: 5.1 × 0.2495
     ("20", 20.0, "mg/dL", None, None, 4.99, None),
     ("4.8 mmol/L", 4.8, "mmol/L", None, None, 4.8, None),  # a stated unit widens the span
     ("4.2 mg/dL", 4.2, "mg/dL", None, None, 1.05, None),
@@ -123,8 +127,13 @@ REJECTED = [
     ("9.8 mmol/L", "implausible"),  # mg/dL number with the wrong unit: not guessed
     ("2.4 mg/dL", "implausible"),
     ("98 mg/L", "implausible"),  # mg/L is not a unit the bot reads
-    ("4.5", "ambiguous"),  # 4.5 mmol/L or 4.5 mg/dL: both extreme, opposite
-    ("4,50", "ambiguous"),
+    ("4.5", "unit"),  # 4.5 mmol/L or 4.5 mg/dL: both extreme, opposite: asked
+    ("4,50", "unit"),
+    ("4.6", "unit"),  # the issue's case: was read as mg/dL and raised tier 3
+    ("4.4", "unit"),  # was read as mmol/L
+    ("4.0", "unit"),
+    ("5.0", "unit"),
+    ("钙 4.6 白蛋白 30", "unit"),
     ("2.3 or 2.4", "ambiguous"),
     ("2.45 taken 3 days ago", "ambiguous"),
     ("2.4 mmol/L 9.6 mg/dL", "ambiguous"),
@@ -312,7 +321,7 @@ def test_parse_raises_only_parse_errors(typed: str) -> None:
     except CalciumParseError as exc:
         code = exc.code
     if code is not None:
-        assert code in {"no_number", "implausible", "ambiguous", "albumin_implausible"}
+        assert code in {"no_number", "implausible", "ambiguous", "albumin_implausible", "unit"}
         return
     assert 1.0 <= reading.mmol_l <= 5.0
     assert (reading.albumin is None) == (reading.albumin_unit is None)
@@ -358,12 +367,177 @@ def test_lower_albumin_never_gives_a_lower_band(total: int, albumin: int, other:
     assert BANDS.index(band_less) >= BANDS.index(band_more)
 
 
-@given(st.integers(113, 449), st.booleans())
-def test_same_amount_in_either_unit_gives_the_same_band(hundredths: int, stated: bool) -> None:
+@given(st.integers(113, 449))
+def test_same_amount_in_either_unit_is_at_most_one_band_apart(hundredths: int) -> None:
+    # Each unit is graded against its own cut-offs [22], which are not exact conversions of
+    # each other (11.5 mg/dL = 2.87 mmol/L, not 2.9): near a cut-off the bands may differ by
+    # one step, never more.
     mmol_l = Decimal(hundredths) / 100
     mg_dl = (mmol_l / Decimal("0.2495")).quantize(Decimal("0.000001"))
-    mmol_unit, mg_unit = (" mmol/L", " mg/dL") if stated else ("", "")
-    as_mmol, as_mg = parse_calcium(f"{mmol_l}{mmol_unit}"), parse_calcium(f"{mg_dl}{mg_unit}")
+    as_mmol, as_mg = parse_calcium(f"{mmol_l} mmol/L"), parse_calcium(f"{mg_dl} mg/dL")
     assert (as_mmol.unit, as_mg.unit) == ("mmol/L", "mg/dL")
     assert as_mmol.mmol_l == as_mg.mmol_l == float(mmol_l)
-    assert assess_calcium(as_mmol, DEFAULT_RANGES) == assess_calcium(as_mg, DEFAULT_RANGES)
+    mmol_band = assess_calcium(as_mmol, DEFAULT_RANGES).band
+    mg_band = assess_calcium(as_mg, DEFAULT_RANGES).band
+    assert abs(BANDS.index(mmol_band) - BANDS.index(mg_band)) <= 1
+
+
+# --- Issue 11: graded in the unit given, albumin caveat, explicit lab-corrected phrases -------
+
+# (typed, unit, graded value in that unit, band, tier, albumin caveat, lab-corrected)
+ISSUE_11_CASES = [
+    # Without albumin: a normal-looking total gets the caveat, never a plain "normal".
+    ("2.50", "mmol/L", 2.50, "normal", 0, True, False),
+    ("10.0 mg/dL", "mg/dL", 10.0, "normal", 0, True, False),
+    ("2.58 mmol/L", "mmol/L", 2.58, "high_borderline", 1, True, False),
+    ("10.3 mg/dL", "mg/dL", 10.3, "high_borderline", 1, True, False),
+    ("2.10", "mmol/L", 2.10, "low_g1", 1, True, False),
+    ("8.4 mg/dL", "mg/dL", 8.4, "low_g1", 1, True, False),
+    ("2.70", "mmol/L", 2.70, "high_g1", 1, True, False),
+    ("10.8 mg/dL", "mg/dL", 10.8, "high_g1", 1, True, False),
+    # With albumin: 2.50 + 0.02 × (40 − 25) = 2.80, high grade 1 (the issue's case).
+    ("2.50 albumin 25", "mmol/L", 2.80, "high_g1", 1, False, False),
+    # 10.0 + 0.8 × (4.0 − 2.5) = 11.2 mg/dL: high grade 1 in mg/dL too.
+    ("10.0 mg/dL albumin 2.5 g/dL", "mg/dL", 11.2, "high_g1", 1, False, False),
+    # "correct" in a question is not a lab-corrected value: 2.3 + 0.3 = 2.60, not normal.
+    ("Is this correct? calcium 2.3 albumin 25", "mmol/L", 2.60, "high_borderline", 1, False, False),
+    ("Correct me if wrong: Ca 2.4 albumin 20", "mmol/L", 2.80, "high_g1", 1, False, False),
+    ("9.6 mg/dL albumin 2.5, correct?", "mg/dL", 10.8, "high_g1", 1, False, False),
+    ("Is my calcium correct? 2.3 albumin 25", "mmol/L", 2.60, "high_borderline", 1, False, False),
+    # Explicit phrases only mark a lab-corrected value.
+    ("corrected calcium 2.45", "mmol/L", 2.45, "normal", 0, False, True),
+    ("adjusted Ca 2.4", "mmol/L", 2.40, "normal", 0, False, True),
+    ("Adj Ca: 2.65 mmol/L", "mmol/L", 2.65, "high_g1", 1, False, True),
+    ("Ca (corrected) 2.95", "mmol/L", 2.95, "high_g2", 2, False, True),
+    ("albumin-corrected calcium 11.8 mg/dL", "mg/dL", 11.8, "high_g2", 2, False, True),
+    ("校正钙 2.4", "mmol/L", 2.40, "normal", 0, False, True),
+    ("校正后血钙 3.2", "mmol/L", 3.20, "high_g3", 3, False, True),
+    # Graded in the unit given: 11.6 mg/dL is grade 2 (CTCAE), though 11.6 × 0.2495 = 2.89.
+    ("11.6 mg/dL", "mg/dL", 11.6, "high_g2", 2, False, False),
+    ("11.6", "mg/dL", 11.6, "high_g2", 2, False, False),
+    ("11.5 mg/dL", "mg/dL", 11.5, "high_g1", 1, True, False),
+    ("2.90 mmol/L", "mmol/L", 2.90, "high_g1", 1, True, False),
+    ("2.95 mmol/L", "mmol/L", 2.95, "high_g2", 2, False, False),
+    ("12.6 mg/dL", "mg/dL", 12.6, "high_g3", 3, False, False),
+    ("3.2 mmol/L", "mmol/L", 3.20, "high_g3", 3, False, False),
+    ("13.6 mg/dL", "mg/dL", 13.6, "high_g4", 3, False, False),
+    ("3.5 mmol/L", "mmol/L", 3.50, "high_g4", 3, False, False),
+    ("7.9 mg/dL", "mg/dL", 7.9, "low_g2", 2, False, False),
+    ("6.9 mg/dL", "mg/dL", 6.9, "low_g3", 3, False, False),
+    ("1.70 mmol/L", "mmol/L", 1.70, "low_g3", 3, False, False),
+    ("5.9 mg/dL", "mg/dL", 5.9, "low_g4", 3, False, False),
+    ("1.40 mmol/L", "mmol/L", 1.40, "low_g4", 3, False, False),
+    # Albumin turning a high total into grade 4 in mg/dL: 13.0 + 0.8 × 1.5 = 14.2.
+    ("13.0 mg/dL albumin 25", "mg/dL", 14.2, "high_g4", 3, False, False),
+    # A grade-3 total that albumin lowers to grade 2: 3.15 + 0.02 × (40 − 45) = 3.05.
+    ("3.15 albumin 45", "mmol/L", 3.05, "high_g2", 2, False, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "unit", "graded", "band", "tier", "caveat", "lab_corrected"), ISSUE_11_CASES
+)
+def test_issue_11_cases(
+    typed: str,
+    unit: str,
+    graded: float,
+    band: str,
+    tier: int,
+    caveat: bool,
+    lab_corrected: bool,
+) -> None:
+    reading = parse_calcium(typed)
+    assessment = assess_calcium(reading, DEFAULT_RANGES)
+    assert (reading.unit, reading.graded_value) == (unit, graded)
+    assert (assessment.band, assessment.tier) == (band, tier)
+    assert assessment.albumin_unknown is caveat
+    assert reading.lab_corrected is lab_corrected
+
+
+MG_DL_BOUNDARIES = [
+    (5.99, "low_g4"),
+    (6.0, "low_g3"),
+    (6.99, "low_g3"),
+    (7.0, "low_g2"),
+    (7.99, "low_g2"),
+    (8.0, "low_g1"),
+    (8.49, "low_g1"),
+    (8.5, "normal"),
+    (10.2, "normal"),
+    (10.21, "high_borderline"),
+    (10.4, "high_borderline"),
+    (10.41, "high_g1"),
+    (11.5, "high_g1"),
+    (11.51, "high_g2"),
+    (12.5, "high_g2"),
+    (12.51, "high_g3"),
+    (13.5, "high_g3"),
+    (13.51, "high_g4"),
+]
+
+
+@pytest.mark.parametrize(("mg_dl", "band"), MG_DL_BOUNDARIES)
+def test_mg_dl_results_are_graded_against_mg_dl_cut_offs(mg_dl: float, band: str) -> None:
+    assert assess_calcium(parse_calcium(f"{mg_dl} mg/dL"), DEFAULT_RANGES).band == band
+
+
+# A unit-less number: read in the one unit whose plausible span holds it, asked about when it
+# is plausible in both (4.0–5.0), refused when in neither.
+UNITLESS = [
+    ("0.99", "implausible"),
+    ("1.0", "mmol/L"),
+    ("3.99", "mmol/L"),
+    ("4.0", "unit"),
+    ("4.6", "unit"),
+    ("5.0", "unit"),
+    ("5.01", "mg/dL"),
+    ("20", "mg/dL"),
+    ("20.1", "implausible"),
+]
+
+
+@pytest.mark.parametrize(("typed", "outcome"), UNITLESS)
+def test_a_unitless_number_is_read_asked_or_refused(typed: str, outcome: str) -> None:
+    try:
+        got = parse_calcium(typed).unit
+    except CalciumParseError as exc:
+        got = exc.code
+    assert got == outcome
+
+
+def test_the_unit_question_carries_the_numbers_and_is_finished_by_the_answer() -> None:
+    with pytest.raises(CalciumUnitQuestion) as asked:
+        parse_calcium("钙 4.6 白蛋白 30")
+    pending = asked.value.pending
+    assert (pending.value, pending.albumin, pending.albumin_unit) == (
+        Decimal("4.6"),
+        Decimal(30),
+        "g/L",
+    )
+    # 4.6 mmol/L + 0.2 = 4.80: high G4. 4.6 mg/dL + 0.8 × 1.0 = 5.4 mg/dL: low G4.
+    as_mmol = reading_in_unit(pending, "mmol/L")
+    as_mg = reading_in_unit(pending, "mg/dL")
+    assert (as_mmol.graded_value, assess_calcium(as_mmol, DEFAULT_RANGES).band) == (
+        4.8,
+        "high_g4",
+    )
+    assert (as_mg.graded_value, assess_calcium(as_mg, DEFAULT_RANGES).band) == (5.4, "low_g4")
+
+
+def test_the_unitless_spans_come_from_the_ranges() -> None:
+    narrow = dataclasses.replace(
+        DEFAULT_RANGES, plausible={"mmol/L": (1.0, 4.5), "mg/dL": (4.6, 20.0)}
+    )
+    assert parse_calcium("4.6", narrow).unit == "mg/dL"
+    assert parse_calcium("4.4", narrow).unit == "mmol/L"
+    with pytest.raises(CalciumParseError) as caught:
+        parse_calcium("4.55", narrow)  # in neither span
+    assert caught.value.code == "implausible"
+
+
+def test_mg_dl_cut_offs_come_from_the_ranges() -> None:
+    stricter = dataclasses.replace(
+        DEFAULT_RANGES, mg_dl={**DEFAULT_RANGES.mg_dl, "high_g2_above": 11.0}
+    )
+    assert assess_calcium(parse_calcium("11.2 mg/dL"), stricter).band == "high_g2"
+    assert assess_calcium(parse_calcium("11.2 mg/dL"), DEFAULT_RANGES).band == "high_g1"

@@ -146,3 +146,80 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
         load_calcium_ranges(tmp_path)
     assert (caught.value.file, caught.value.line) == (CALCIUM_RULES_FILE, None)
     assert "cannot read" in caught.value.message
+
+
+# --- Issue 11: mg/dL cut-offs, plausible spans and caveat bands are data too --------------
+
+
+def test_shipped_file_grades_mg_dl_against_ctcae_mg_dl_cut_offs() -> None:
+    ranges = load_calcium_ranges()
+    # docs/clinical-reference.md §3: normal 8.5–10.2, high above 10.4; G1–G4 at 11.5/12.5/13.5.
+    assert ranges.thresholds("mg/dL") == (6.0, 7.0, 8.0, 8.5, 10.2, 10.4, 11.5, 12.5, 13.5)
+    assert dict(ranges.plausible) == {"mmol/L": (1.0, 5.0), "mg/dL": (4.0, 20.0)}
+    assert ranges.caveat_bands == {"low_g1", "normal", "high_borderline", "high_g1"}
+
+
+def test_every_shipped_mg_dl_value_cites_a_source() -> None:
+    text = (messages_dir() / CALCIUM_RULES_FILE).read_text(encoding="utf-8")
+    section = text[text.index("thresholds_mg_dl:") :]
+    for name in (*THRESHOLD_NAMES, "mmol_l", "mg_dl", "caveat_bands"):
+        line = next(line for line in section.splitlines() if line.strip().startswith(f"{name}:"))
+        assert re.search(r"#.*\[\d+(?:[,-]\d+)*\]", line), line
+
+
+MG_DL_SECTION = """\
+thresholds_mg_dl:
+  low_g4_below: 6.0
+  low_g3_below: 7.0
+  low_g2_below: 8.0
+  low_g1_below: 8.5
+  high_borderline_above: 10.2
+  high_g1_above: 10.4
+  high_g2_above: 11.5
+  high_g3_above: 12.5
+  high_g4_above: 13.5
+plausible:
+  mmol_l: [1.0, 5.0]
+  mg_dl: [4.0, 20.0]
+caveat_bands: [normal]
+"""
+
+
+def test_file_with_mg_dl_section_loads(tmp_path: Path) -> None:
+    edited = VALID + MG_DL_SECTION.replace("high_g2_above: 11.5", "high_g2_above: 11.0")
+    ranges = load_calcium_ranges(_write(tmp_path, edited))
+    assert ranges.mg_dl["high_g2_above"] == 11.0
+    assert ranges.caveat_bands == {"normal"}
+
+
+MG_DL_BROKEN = [
+    ("high_g1_above: 10.4", "high_g1_above: 2.60", "mg/dL, not mmol/L"),
+    ("high_g3_above: 12.5", "high_g3_above: 11.0", "greater than high_g2_above"),
+    ("mg_dl: [4.0, 20.0]", "mg_dl: [4.0, 40.0]", "mg_dl must go up"),
+    ("mmol_l: [1.0, 5.0]", "mmol_l: 1.0", "mmol_l must be a list"),
+    ("caveat_bands: [normal]", "caveat_bands: [norml]", "caveat_bands must be a list of bands"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "words"), MG_DL_BROKEN)
+def test_broken_mg_dl_section_is_named_with_its_line(
+    tmp_path: Path, old: str, new: str, words: str
+) -> None:
+    section = MG_DL_SECTION.replace(old, new)
+    text = VALID + section
+    offset = len(VALID.splitlines())
+    line = offset + next(n for n, t in enumerate(section.splitlines(), start=1) if new in t)
+    with pytest.raises(ContentDataError) as caught:
+        load_calcium_ranges(_write(tmp_path, text))
+    assert (caught.value.file, caught.value.line) == (CALCIUM_RULES_FILE, line)
+    assert words in caught.value.message
+
+
+def test_numbers_asked_about_are_grade_4_in_either_unit() -> None:
+    # The unit question tells the patient the number is far outside the usual range either way.
+    ranges = load_calcium_ranges()
+    low = max(span[0] for span in ranges.plausible.values())
+    high = min(span[1] for span in ranges.plausible.values())
+    assert low <= high, "the shipped spans overlap: 4.0-5.0 is asked about"
+    assert low > ranges.high_g4_above  # as mmol/L: high grade 4
+    assert high < ranges.mg_dl["low_g4_below"]  # as mg/dL: low grade 4

@@ -26,6 +26,9 @@ BUTTON_LIMIT = 64  # longer labels are cut off on phones; keep buttons short
 
 # What the bot really puts into each placeholder, at its longest plausible.
 REALISTIC = {
+    "albumin": "2.5",
+    "albumin_unit": "g/dL",
+    "corrected": "12.6",
     "after": "every day at 09:00, 13:00 and 18:30",
     "alert": " · ⚠️ open alert (tier 3)",
     "alert_id": 1234,

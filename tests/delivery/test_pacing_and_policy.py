@@ -97,7 +97,9 @@ def test_lanes_and_semantics() -> None:
     assert policy("alert").semantics is Semantics.AT_LEAST_ONCE
     assert policy("tip").semantics is Semantics.AT_MOST_ONCE
     assert not policy("alert").routine and policy("tip").routine
-    assert policy("something-new").semantics is Semantics.AT_LEAST_ONCE
+    # No silent fallback any more: an unknown kind is an error, not the most urgent lane.
+    with pytest.raises(ValueError, match="unknown message kind 'something-new'"):
+        policy("something-new")  # type: ignore[arg-type]
 
 
 def test_plan_due_splits_grace_and_missed() -> None:

@@ -152,9 +152,9 @@ async def _world(harness: Harness) -> World:
         ids = (carer.id, proxy.id, for_bruno.id)
     # Through the bot: a high calcium result, stored with an alert of its own.
     await harness.say(zoe, "/calcium")
-    recorded = await harness.say(zoe, "3.0 mmol/L")
-    assert recorded.text.startswith("Recorded: 3 mmol/L")
-    assert (await zoe.next_message()).text.startswith("This calcium result is high.")
+    advice = await harness.say(zoe, "3.0 mmol/L")  # issue 11: advice first, then "recorded"
+    assert advice.text.startswith("This calcium result is high.")
+    assert (await zoe.next_message()).text.startswith("Recorded: total calcium 3 mmol/L")
     await harness.deliver()
     await harness.until(cara, "🟠")
     await harness.until(nurse, "🟠")

@@ -141,19 +141,22 @@ async def test_calcium_reminder_done_tomorrow_and_results(harness: Harness) -> N
     ask = await ada.next_message()
     assert ask.text == harness.t("delivery.calcium.ask_value")
     await harness.say(ada, "somewhere around normal")  # no number: kind retry
-    recorded = await harness.say(ada, "9.4 mg/dL")
-    assert recorded.text.startswith("Recorded: 9.4 mg/dL (calcium 2.35 mmol/L")
-    assert (await ada.next_message()).text == harness.t("calcium.result.normal")
+    # Issue 11: the advice comes first; a total without albumin is not called plainly normal.
+    advice = await harness.say(ada, "9.4 mg/dL")
+    assert advice.text.startswith(harness.t("calcium.result.normal_total_only"))
+    recorded = await ada.next_message()
+    assert recorded.text == harness.t("calcium.recorded.total", value="9.4", unit="mg/dL")
 
     await harness.say(ada, "/calcium")
-    await harness.say(ada, "2.20 albumin 30")
-    assert (await ada.next_message()).text == harness.t("calcium.result.normal")
+    advice = await harness.say(ada, "2.20 albumin 30")
+    assert advice.text == harness.t("calcium.result.normal")
+    assert (await ada.next_message()).text.startswith("Recorded: total calcium 2.2 mmol/L")
 
     await harness.say(ada, "/calcium")
-    high = await harness.say(ada, "3.0 mmol/L")
-    assert high.text.startswith("Recorded: 3 mmol/L")
-    advice = await ada.next_message()
+    advice = await harness.say(ada, "3.0 mmol/L")
     assert advice.text.startswith("This calcium result is high.")
+    high = await ada.next_message()
+    assert high.text.startswith("Recorded: total calcium 3 mmol/L")
 
     async with harness.rt.sessions() as session:
         results = (await session.scalars(select(CalciumResult).order_by(CalciumResult.id))).all()
