@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=30.0, ge=1, le=3600)
     messages_dir: Path | None = None
     log_level: str = "INFO"
+    # "text" (one readable line per event) or "json" (one JSON object per line).
+    log_format: str = "text"
+    # The ops endpoint (/healthz, /readyz, /metrics): off unless a port is set, so that several
+    # workers on one host never fight over a default port; loopback unless told otherwise.
+    ops_listen: str = "127.0.0.1"
+    ops_port: int | None = Field(default=None, ge=1, le=65535)
+    # `reminderbot status` warns when a wave's last message would go out later than this.
+    forecast_warn_minutes: float = Field(default=15.0, gt=0, le=24 * 60)
     invite_days: float = Field(default=7.0, gt=0, le=90)
 
     @property
@@ -157,6 +165,19 @@ class Settings(BaseSettings):
         if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError(f"{value!r} is not one of DEBUG, INFO, WARNING, ERROR")
         return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in {"text", "json"}:
+            raise ValueError(f"{value!r} is not one of text, json")
+        return value
+
+    @field_validator("ops_port", mode="before")
+    @classmethod
+    def _blank_port_is_off(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @cached_property
     def resolved_database_url(self) -> str:

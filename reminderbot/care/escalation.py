@@ -11,16 +11,30 @@ condition reaches, so adding a condition can never lower it.
 | condition                                                  | tier | reason             |
 | ---------------------------------------------------------- | ---- | ------------------ |
 | pain 0 to moderate_score-1, nothing else                   | 0    | (none)             |
-| pain moderate_score to severe_score-1                      | 1    | pain_moderate      |
+| pain moderate_score to severe_score-1, not already known   | 1    | pain_moderate      |
 | worst pain in 24 h >= severe_score (whatever the pain now) | 1    | worst_severe       |
 | pain got in the way of sleep >= moderate_score             | 1    | sleep_disturbed    |
 | pain got in the way of walking >= moderate_score           | 1    | walking_disturbed  |
 | two or more of the tier-1 conditions above at once [9]     | 2    | two_t1             |
 | pain >= severe_score [1,8]                                 | 2    | pain_severe        |
+| worsened, ending below worsening_urgent_from_score         | 1    | worsened           |
 | worsened: rise over own usual >= min_rise and >= min_ratio | 2    | worsened           |
+|   and pain now >= worsening_urgent_from_score              |      |                    |
 | this check-in and the one before it both worsened          | 2    | worsened_twice     |
+|   and pain now >= worsening_urgent_from_score              |      |                    |
 | the extra (rescue) dose did not help [8]                   | 2    | rescue_not_helping |
 | a red flag answered Yes                                    | own  | red_flag:<id>      |
+
+Alert fatigue (docs/clinical-reference.md §2): the 2-point / 30 % rule was derived for
+moderate-to-severe pain [4,5], so a worsening that still ends below worsening_urgent_from_score
+(4, the start of the moderate band) is one tier-1 condition, never tier 2 on its own. Stable
+moderate pain is "already known", and not a tier-1 condition on its own, when an earlier
+check-in less than stable_moderate_quiet_days ago was in the moderate band and raised tier 1
+or more, and every check-in since then (including it) stayed in the moderate band. Pain
+leaving the band, a gap longer than the quiet days, or any other tier-1 condition ends the
+quiet: known moderate pain still counts towards two_t1, so moderate pain that now also
+disturbs sleep is urgent as before [9]. A quiet check-in is tier 0 and so gets no sooner
+follow-up. Severe pain (>= severe_score) and red flags are never quietened.
 
 A severe worst pain counts as a tier-1 condition on its own, so with moderate pain now it makes
 two (tier 2): severe breakthrough pain on top of moderate pain is not under control [8].
@@ -113,6 +127,9 @@ class EscalationRules:
     alert_repeat_minutes: float
     nudge_after_hours: float
     missed_in_a_row: int
+    # docs/clinical-reference.md §2 alert fatigue; 0 turns each off (the rules before issue 11).
+    worsening_urgent_from_score: int = 4
+    stable_moderate_quiet_days: int = 7
 
     def __post_init__(self) -> None:
         # The loader reports problems with file and line; this guards rules built in code.
@@ -130,6 +147,10 @@ class EscalationRules:
             raise ValueError("history_days and missed_in_a_row must be at least 1")
         if min(self.followup_hours, self.alert_repeat_minutes, self.nudge_after_hours) <= 0:
             raise ValueError("followup_hours, alert_repeat_minutes, nudge_after_hours must be > 0")
+        if not 0 <= self.worsening_urgent_from_score <= self.severe_score:
+            raise ValueError("worsening_urgent_from_score must be 0 to severe_score")
+        if not 0 <= self.stable_moderate_quiet_days <= 365:
+            raise ValueError("stable_moderate_quiet_days must be 0–365")
 
     def flag(self, flag_id: str) -> RedFlag:
         """Return the red flag with this id; KeyError if the rules have none."""
@@ -164,16 +185,22 @@ DEFAULT_RULES = EscalationRules(
     alert_repeat_minutes=15,
     nudge_after_hours=3,
     missed_in_a_row=3,
+    worsening_urgent_from_score=4,
+    stable_moderate_quiet_days=7,
 )
 
 
 @dataclass(frozen=True)
 class PastCheckIn:
-    """An earlier check-in of the same patient: when, the pain score, and whether it worsened."""
+    """An earlier check-in of the same patient: when, the score, whether it worsened, its tier.
+
+    `tier` is None when unknown (not stored); such a check-in never counts as having alerted.
+    """
 
     at: datetime
     score: int
     worsened: bool
+    tier: int | None = None
 
 
 @dataclass(frozen=True)
@@ -257,17 +284,26 @@ def assess(
     worsened = is_worsened(answers.score, history, now, rules)
 
     tier1 = _tier1_reasons(answers, rules)
+    if worsened and answers.score < rules.worsening_urgent_from_score:
+        # docs/clinical-reference.md §2: the 2-point / 30 % rule comes from moderate-to-severe
+        # pain [4,5]; a rise that ends in mild pain (0 to 2, 1 to 3) is at most tier 1, and
+        # one condition even when it worsened twice in a row.
+        tier1.append("worsened")
     tier2: list[str] = []
     if len(tier1) >= 2:
         # REFERENCE §2 [9]: two or more amber (tier-1) conditions together are urgent.
         tier2.append("two_t1")
     if answers.score >= rules.severe_score:
         tier2.append("pain_severe")
-    if worsened:
+    if worsened and answers.score >= rules.worsening_urgent_from_score:
         tier2.append("worsened")
         previous = _previous(history, now)
         if previous is not None and previous.worsened:
             tier2.append("worsened_twice")
+    if tier1 == ["pain_moderate"] and not tier2 and _moderate_known(history, now, rules):
+        # docs/clinical-reference.md §2: stable moderate pain alerts when it first appears or
+        # comes back, not every day; alone it is now tier 0 (no alert, no sooner follow-up).
+        tier1 = []
     if answers.rescue_helped is False:
         tier2.append("rescue_not_helping")
 
@@ -303,9 +339,27 @@ def _previous(history: Sequence[PastCheckIn], now: datetime) -> PastCheckIn | No
     return max(earlier, key=lambda past: past.at) if earlier else None
 
 
+def _is_moderate(score: int, rules: EscalationRules) -> bool:
+    return rules.moderate_score <= score < rules.severe_score
+
+
+def _moderate_known(history: Sequence[PastCheckIn], now: datetime, rules: EscalationRules) -> bool:
+    # Walk back from the newest check-in while pain stayed moderate: known when one of them,
+    # less than the quiet days ago, raised an alert (tier >= 1). An unknown tier never counts.
+    if rules.stable_moderate_quiet_days <= 0:
+        return False
+    start = now - timedelta(days=rules.stable_moderate_quiet_days)
+    for past in sorted((p for p in history if p.at <= now), key=lambda p: p.at, reverse=True):
+        if past.at <= start or not _is_moderate(past.score, rules):
+            return False
+        if past.tier is not None and past.tier >= 1:
+            return True
+    return False
+
+
 def _tier1_reasons(answers: Answers, rules: EscalationRules) -> list[str]:
     reasons: list[str] = []
-    if rules.moderate_score <= answers.score < rules.severe_score:
+    if _is_moderate(answers.score, rules):
         reasons.append("pain_moderate")
     if answers.worst_24h is not None and answers.worst_24h >= rules.severe_score:
         reasons.append("worst_severe")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 
@@ -19,15 +19,22 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Self-care reminders, pain check-ins and escalation for people with bone metastases.",
 )
-db_app = typer.Typer(no_args_is_help=True, help="Database migrations.")
+db_app = typer.Typer(no_args_is_help=True, help="Database migrations, backup and restore.")
 content_app = typer.Typer(no_args_is_help=True, help="The message catalog in messages/.")
 app.add_typer(db_app, name="db")
 app.add_typer(content_app, name="content")
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, log_format: str = "text", stream: TextIO | None = None) -> None:
     """Log to stderr; keep HTTP client logs quiet because their URLs carry the bot token."""
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler(stream)
+    if log_format == "json":
+        from reminderbot.ops.logging_json import JsonFormatter
+
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "alembic.runtime.migration"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # At DEBUG, python-telegram-bot logs whole requests and updates, message text included.
@@ -42,12 +49,14 @@ def _settings() -> Settings:
 def run() -> None:
     """Run the bot: polling by default, webhook when REMINDERBOT_WEBHOOK_URL is set."""
     from reminderbot.cli.serve import serve
+    from reminderbot.ops.server import check_ops_port
 
     with friendly_failures():
         settings = _settings()
         settings.token()
         settings.check_webhook()
-        configure_logging(settings.log_level)
+        check_ops_port(settings)
+        configure_logging(settings.log_level, settings.log_format)
         asyncio.run(serve(settings))
 
 
@@ -55,11 +64,13 @@ def run() -> None:
 def deliver() -> None:
     """Run an extra delivery worker: schedules and sending only, no updates (PostgreSQL)."""
     from reminderbot.cli.serve import deliver_only
+    from reminderbot.ops.server import check_ops_port
 
     with friendly_failures():
         settings = _settings()
         settings.token()
-        configure_logging(settings.log_level)
+        check_ops_port(settings)
+        configure_logging(settings.log_level, settings.log_format)
         asyncio.run(deliver_only(settings))
 
 
@@ -111,6 +122,57 @@ def db_current() -> None:
         url = _settings().resolved_database_url
         current = migrations.current_revision(url) or "none (empty database)"
         typer.echo(f"current: {current}\nnewest:  {migrations.head_revision()}")
+
+
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="The backup file to write (must not exist).")],
+) -> None:
+    """Back up the database while the bot runs (SQLite online backup, or pg_dump)."""
+    from reminderbot.ops.backup import BackupError, backup
+
+    with friendly_failures():
+        url = _settings().resolved_database_url
+        try:
+            typer.echo(backup(url, file))
+        except BackupError as exc:
+            typer.echo(f"reminderbot: {exc}", err=True)
+            raise typer.Exit(2) from None
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(help="A file written by `reminderbot db backup`.")],
+) -> None:
+    """Restore a backup into an empty database; a database with tables is refused."""
+    from reminderbot.ops.backup import BackupError, restore
+
+    with friendly_failures():
+        url = _settings().resolved_database_url
+        try:
+            typer.echo(restore(url, file))
+        except BackupError as exc:
+            typer.echo(f"reminderbot: {exc}", err=True)
+            raise typer.Exit(2) from None
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """What the database says now, and the capacity forecast for the next 24 hours."""
+    import json
+    from datetime import UTC, datetime
+
+    from reminderbot.ops import status as ops_status
+
+    with friendly_failures():
+        settings = _settings()
+        report = asyncio.run(ops_status.collect(settings, datetime.now(UTC)))
+        if as_json:
+            typer.echo(json.dumps(ops_status.as_json(report), indent=2))
+        else:
+            typer.echo(ops_status.render(report))
 
 
 @content_app.command("check")

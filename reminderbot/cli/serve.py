@@ -15,6 +15,7 @@ from reminderbot.cli.jobs import Delivery, delivering
 from reminderbot.config import Settings
 from reminderbot.delivery.http_sender import HttpSender
 from reminderbot.logsafe import install_log_privacy
+from reminderbot.ops.server import ops_endpoint
 from reminderbot.store.database import safe_url
 from reminderbot.telegram.app import build_application, register_commands
 from reminderbot.telegram.bot_api_check import check_bot_api
@@ -65,7 +66,7 @@ async def serve(settings: Settings) -> None:
                 mode,
                 safe_url(settings.resolved_database_url),
             )
-            async with delivering(app, rt):
+            async with delivering(app, rt) as delivery, ops_endpoint(rt, delivery):
                 await stop.wait()
                 log.info("stop signal received; shutting down")
                 if webhook is not None:
@@ -107,7 +108,8 @@ async def deliver_only(settings: Settings) -> None:
                 delivery.dispatcher.worker_id,
                 safe_url(settings.resolved_database_url),
             )
-            await stop.wait()
+            async with ops_endpoint(rt, delivery):
+                await stop.wait()
             log.info("stop signal received; shutting down")
             scheduler.shutdown(wait=False)
             await task

@@ -21,7 +21,7 @@ from reminderbot.care.calcium import (
     THRESHOLD_NAMES,
     THRESHOLD_SPAN,
 )
-from reminderbot.care.escalation import MAX_SCORE, RED_FLAG_TIERS
+from reminderbot.care.escalation import DEFAULT_RULES, MAX_SCORE, RED_FLAG_TIERS
 from reminderbot.content.conventions import KEY_SEGMENT
 from reminderbot.content.schema import Says, Schema, as_tuple, fail, list_as_tuple
 
@@ -228,6 +228,15 @@ class EscalationThresholds(Schema):
     screen_min_score: Annotated[
         int, Field(ge=0, le=MAX_SCORE), _number(True, "a pain score 0-10 (0 = always ask)")
     ]
+    # Optional, so a file written before issue 11 still loads with the reference values.
+    worsening_urgent_from_score: Annotated[
+        int,
+        Field(ge=0, le=MAX_SCORE),
+        _number(True, "a pain score 0-10 (0 = every worsening is urgent)"),
+    ] = DEFAULT_RULES.worsening_urgent_from_score
+    stable_moderate_quiet_days: Annotated[
+        int, Field(ge=0, le=365), _number(True, "whole days, 0-365 (0 = alert every time)")
+    ] = DEFAULT_RULES.stable_moderate_quiet_days
 
     @model_validator(mode="after")
     def _severe_above_moderate(self) -> EscalationThresholds:
@@ -236,6 +245,12 @@ class EscalationThresholds(Schema):
             raise fail(
                 f"severe_score ({severe:g}) must be greater than moderate_score ({moderate:g})",
                 at="severe_score",
+            )
+        if self.worsening_urgent_from_score > severe:
+            raise fail(
+                f"worsening_urgent_from_score ({self.worsening_urgent_from_score:g}) must not be "
+                f"greater than severe_score ({severe:g})",
+                at="worsening_urgent_from_score",
             )
         return self
 

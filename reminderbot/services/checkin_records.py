@@ -39,6 +39,8 @@ async def past_checkins(
             at=c.answered_at or c.prompted_at,
             score=int(c.score or 0),
             worsened=bool(c.answers.get("worsened", False)),
+            # Stable moderate pain alerts once, not daily: the rules need the earlier tiers.
+            tier=c.tier,
         )
         for c in (await session.scalars(stmt)).all()
         if c.answers.get("step") == "done"

@@ -24,9 +24,6 @@ from reminderbot.telegram.handlers import Handlers
 from reminderbot.telegram.rate_limiter import reply_rate_limiter
 from reminderbot.telegram.update_order import PerChatUpdateProcessor
 
-# PTB's Application is generic over its bot, context and data types; this one uses defaults.
-AnyApplication = Application[Any, Any, Any, Any, Any, Any]
-
 # The menu every user sees; coordinator commands are listed by /help for coordinators only.
 COMMANDS = (
     "start",
@@ -41,8 +38,12 @@ COMMANDS = (
     "stop",
 )
 
+# The builder's generic parameters depend on the rate limiter and context types chosen below;
+# callers only need "an Application".
+BotApplication = Application[Any, Any, Any, Any, Any, Any]
 
-def build_application(rt: Runtime, token: str) -> AnyApplication:
+
+def build_application(rt: Runtime, token: str) -> BotApplication:
     """Create the Application, pointed at the configured Bot API root, with every handler."""
     api = rt.settings.telegram_api_url
     # Every reply goes through the process's pacer, ahead of the outbox (delivering() shares it).
@@ -59,7 +60,7 @@ def build_application(rt: Runtime, token: str) -> AnyApplication:
     return app
 
 
-def register_handlers(app: AnyApplication, rt: Runtime) -> None:
+def register_handlers(app: BotApplication, rt: Runtime) -> None:
     """Attach the handlers; everything personal works in private chats only."""
     h, d = Handlers(rt), DataRightsHandlers(rt)
     private = filters.ChatType.PRIVATE
@@ -93,7 +94,7 @@ def register_handlers(app: AnyApplication, rt: Runtime) -> None:
     app.add_error_handler(h.error)
 
 
-async def register_commands(app: AnyApplication, rt: Runtime) -> None:
+async def register_commands(app: BotApplication, rt: Runtime) -> None:
     """Publish the command list (setMyCommands) in every locale the catalog has."""
     for locale in rt.catalog.locales:
         commands = [BotCommand(c, rt.text(locale, f"common.commands.{c}")) for c in COMMANDS]
@@ -103,8 +104,8 @@ async def register_commands(app: AnyApplication, rt: Runtime) -> None:
 
 @asynccontextmanager
 async def polling(
-    app: AnyApplication, rt: Runtime, poll_timeout: int = 10
-) -> AsyncIterator[AnyApplication]:
+    app: BotApplication, rt: Runtime, poll_timeout: int = 10
+) -> AsyncIterator[BotApplication]:
     """Run the Application with long polling inside the current event loop (tests, demo)."""
     async with app:
         await app.start()

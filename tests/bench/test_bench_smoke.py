@@ -63,6 +63,7 @@ SCALE_FIGURES = (
     "idle tick p99, fresh load",
     "start-up after ANALYZE",
     "idle tick p99, after ANALYZE",
+    "reminderbot status, spawn to exit",
 )
 
 
@@ -152,3 +153,17 @@ def test_wave_replies_sqlite() -> None:
 def test_long_run_sqlite() -> None:
     output = run_bench("long_run", "--db", "sqlite", timeout=180)
     assert_figures(output, "RSS after wave 1", "RSS after wave 3", "RSS growth, last wave - first")
+
+
+def test_alert_burden() -> None:
+    output = run_bench("alert_burden")
+    assert "rules: old" in output and "rules: new" in output
+    assert_figures(
+        output,
+        "old: alerts per patient-week",
+        "new: alerts per patient-week",
+        "new: patient-weeks with any alert",
+        "new: stable patients with daily tier-1 alerts (3+ days running)",
+        "new: true emergencies alerted (tier 3)",
+    )
+    assert "MISSED" not in output

@@ -37,7 +37,13 @@ def daily(*scores: int, worsened: tuple[bool, ...] = ()) -> tuple[PastCheckIn, .
     )
 
 
+def alerted(*scores: int, tiers: tuple[int, ...]) -> tuple[PastCheckIn, ...]:
+    """Like daily(), with the tier each check-in gave (none worsened)."""
+    return tuple(replace(past, tier=tier) for past, tier in zip(daily(*scores), tiers, strict=True))
+
+
 STEADY_2 = daily(2, 2, 2, 2, 2, 2, 2)
+TWO_WITH_SLEEP = ("pain_moderate", "sleep_disturbed", "two_t1")
 
 # --- usual score ----------------------------------------------------------------------------------
 
@@ -199,7 +205,8 @@ TIER_TABLE: list[tuple[dict[str, Any], tuple[PastCheckIn, ...], int, set[str]]] 
     ({"score": 2, "walking": 4}, STEADY_2, 1, {"walking_disturbed"}),
     ({"score": 7}, daily(7, 7, 7), 2, {"pain_severe"}),
     ({"score": 10}, (), 2, {"pain_severe"}),
-    ({"score": 3}, daily(1, 1, 1), 2, {"worsened"}),
+    # Issue 11: a worsening that ends below 4 is at most tier 1 (was tier 2).
+    ({"score": 3}, daily(1, 1, 1), 1, {"worsened"}),
     ({"score": 5}, STEADY_2, 2, {"worsened", "pain_moderate"}),
     ({"score": 1, "rescue_helped": False}, (), 2, {"rescue_not_helping"}),
     (
@@ -220,6 +227,26 @@ TIER_TABLE: list[tuple[dict[str, Any], tuple[PastCheckIn, ...], int, set[str]]] 
     ({"score": 2}, daily(1, 1, 2, worsened=(False, False, True)), 0, set()),
     # An earlier worsened check-in that is not the one just before: not "in a row".
     ({"score": 4}, daily(1, 1, 1, worsened=(False, True, False)), 2, {"pain_moderate", "worsened"}),
+    # --- alert fatigue (issue 11, docs/clinical-reference.md §2) ---
+    # A rise that ends in mild pain is at most tier 1, even twice in a row.
+    ({"score": 2}, daily(0, 0, 0), 1, {"worsened"}),
+    ({"score": 3}, daily(1, 1, 1, 1, 1, 1, 1), 1, {"worsened"}),
+    ({"score": 3}, daily(1, 1, 1, 1, 1, 1, 1, worsened=(False,) * 6 + (True,)), 1, {"worsened"}),
+    # ... but with another amber condition it makes two (tier 2) [9].
+    ({"score": 3, "sleep": 5}, daily(1, 1, 1), 2, {"worsened", "sleep_disturbed", "two_t1"}),
+    # A rise into moderate pain is still an urgent worsening.
+    ({"score": 6}, daily(3, 3, 3), 2, {"worsened", "pain_moderate"}),
+    ({"score": 4}, daily(2, 2, 2), 2, {"worsened", "pain_moderate"}),
+    # Stable moderate pain already alerted in the band: quiet (tier 0).
+    ({"score": 5}, alerted(5, 5, 5, tiers=(1, 0, 0)), 0, set()),
+    ({"score": 4}, alerted(6, 5, tiers=(1, 0)), 0, set()),
+    # Never alerted (or tier unknown), or the band was left since: alert.
+    ({"score": 5}, alerted(5, 5, tiers=(0, 0)), 1, {"pain_moderate"}),
+    ({"score": 5}, alerted(5, 3, 5, tiers=(1, 0, 0)), 1, {"pain_moderate"}),
+    ({"score": 5}, alerted(5, 7, 5, tiers=(1, 2, 0)), 1, {"pain_moderate"}),
+    # Known moderate pain still counts towards two ambers, and severe pain is never quiet.
+    ({"score": 5, "sleep": 6}, alerted(5, 5, tiers=(1, 0)), 2, set(TWO_WITH_SLEEP)),
+    ({"score": 7}, alerted(7, 7, 7, tiers=(2, 2, 2)), 2, {"pain_severe"}),
 ]
 
 
@@ -294,6 +321,8 @@ def test_a_red_flag_tier_comes_from_the_rules() -> None:
         ({"score": 5}, daily(5), ("advice.tier.t1",)),
         ({"score": 8}, daily(8), ("advice.tier.t2", "advice.worsening")),
         ({"score": 4}, STEADY_2, ("advice.tier.t2", "advice.worsening")),
+        ({"score": 3}, daily(1, 1, 1), ("advice.tier.t1", "advice.worsening")),
+        ({"score": 5}, alerted(5, tiers=(1,)), ("advice.tier.t0",)),
         ({"score": 1, "rescue_helped": False}, (), ("advice.tier.t2",)),
         (
             {"score": 1, "red_flags": {"new_back_pain", "fall"}},
@@ -369,6 +398,39 @@ def test_follow_up_only_for_tiers_1_and_2(answers: Answers, follow_up: bool) -> 
     assert assess(answers, (), NOW, RULES).follow_up is follow_up
 
 
+def _run_days(scores: list[int], rules: EscalationRules = RULES) -> list[Any]:
+    """Assess one check-in a day, feeding each result back as history as the service does."""
+    history: list[PastCheckIn] = []
+    results = []
+    start = NOW - timedelta(days=len(scores))
+    for day, score in enumerate(scores):
+        at = start + timedelta(days=day)
+        result = assess(Answers(score=score), history, at, rules)
+        results.append(result)
+        history.append(PastCheckIn(at=at, score=score, worsened=result.worsened, tier=result.tier))
+    return results
+
+
+def test_stable_moderate_pain_alerts_once_then_stays_quiet() -> None:
+    results = _run_days([5, 5, 5, 5, 5])
+    assert [r.tier for r in results] == [1, 0, 0, 0, 0]
+    assert [r.follow_up for r in results] == [True, False, False, False, False]
+
+
+def test_stable_moderate_pain_alerts_again_after_the_quiet_days_or_a_change() -> None:
+    # Weekly at most while the band holds (quiet days = 7, counted from the last alert).
+    assert [r.tier for r in _run_days([5] * 15)] == [1] + [0] * 6 + [1] + [0] * 6 + [1]
+    # Leaving the band and coming back is a change: it alerts again.
+    assert [r.tier for r in _run_days([5, 5, 3, 3, 3, 4, 4])] == [1, 0, 0, 0, 0, 1, 0]
+    assert [r.tier for r in _run_days([5, 5, 7, 5])] == [1, 0, 2, 1]
+
+
+def test_quiet_days_zero_is_the_old_daily_alert() -> None:
+    rules = replace(RULES, stable_moderate_quiet_days=0, worsening_urgent_from_score=0)
+    assert [r.tier for r in _run_days([5, 5, 5], rules)] == [1, 1, 1]
+    assert assess(Answers(score=3), daily(1, 1, 1), NOW, rules).tier == 2
+
+
 def test_assessment_reports_usual_and_worsened() -> None:
     result = assess(Answers(score=5), daily(2, 3, 1), NOW, RULES)
     assert (result.usual, result.worsened) == (2.0, True)
@@ -400,6 +462,8 @@ def test_invalid_answers_are_refused(answers: Answers) -> None:
         {"worsening_min_rise": 0},
         {"history_days": 0},
         {"followup_hours": 0},
+        {"worsening_urgent_from_score": 8},
+        {"stable_moderate_quiet_days": -1},
         {"red_flags": (red_flag("x", 1), red_flag("x", 2))},
     ],
 )

@@ -218,6 +218,24 @@ async def test_a_tier_1_check_in_reaches_only_caregivers_who_chose_more_than_ale
     assert [r.chat_id for r in rows] == [CAREGIVER_TG]
 
 
+async def test_stable_moderate_pain_alerts_once_then_plans_no_sooner_check_in(
+    world: World, rt: Runtime
+) -> None:
+    # docs/clinical-reference.md §2 (issue 11): the stored tier of yesterday's moderate
+    # check-in makes today's answer in the same band quiet: no alert, no follow-up.
+    first = await _finish(rt, FINN_TG, 5)
+    assert len(await _alerts(world, first.checkin_id)) == 1
+    assert len(await _followups(world, world.ids.finn)) == 1
+    world.clock.advance(timedelta(days=1))
+    # 6 is still moderate (and _finish's prompt key must differ from the first one's).
+    again = await _finish(rt, FINN_TG, 6)
+    checkin = await _checkin(world, again.checkin_id)
+    assert (checkin.tier, checkin.answers["reasons"]) == (0, [])
+    assert await _alerts(world, again.checkin_id) == []
+    assert len(await _followups(world, world.ids.finn)) == 1
+    assert rt.text("en", "advice.tier.t0") in _texts(again.replies)
+
+
 async def test_the_alert_is_queued_in_the_callers_transaction(world: World, rt: Runtime) -> None:
     class Abandon(Exception):
         """Raised to roll the handler's transaction back after finish() returned."""
