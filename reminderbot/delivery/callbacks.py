@@ -1,36 +1,30 @@
 """Callback data on the buttons of scheduled messages (Telegram allows 64 bytes).
 
+The codes are declared in delivery/buttons, the registry of every button action; this module
+names the scheduled-message ones for the payload builders.
 The data only says which prompt and which answer; handlers check who is tapping.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from reminderbot.delivery.buttons import (
+    CALCIUM_DONE,
+    CALCIUM_LOG,
+    CALCIUM_TOMORROW,
+    CHECKIN,
+    SNOOZE_HOUR,
+    ButtonData,
+    build,
+    parse,
+)
 
-CHECKIN = "ci"
-CALCIUM_DONE = "ca:done"
-CALCIUM_TOMORROW = "ca:tmrw"
-CALCIUM_LOG = "ca:log"
-SNOOZE_HOUR = "sz:1h"
-
-
-@dataclass(frozen=True)
-class ButtonData:
-    """Parsed callback data: an action, the occurrence key it refers to, and a value."""
-
-    action: str
-    key: str
-    value: str = ""
-
-
-def build(action: str, key: str, value: str = "") -> str:
-    """Encode callback data as `action|key|value`."""
-    return f"{action}|{key}|{value}"
-
-
-def parse(data: str) -> ButtonData | None:
-    """Decode callback data built by `build`; None for anything else."""
-    parts = data.split("|")
-    if len(parts) != 3 or not parts[0] or not parts[1]:
-        return None
-    return ButtonData(parts[0], parts[1], parts[2])
+__all__ = [
+    "CALCIUM_DONE",
+    "CALCIUM_LOG",
+    "CALCIUM_TOMORROW",
+    "CHECKIN",
+    "SNOOZE_HOUR",
+    "ButtonData",
+    "build",
+    "parse",
+]

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 # Telegram user ids are positive and fit in 52 bits (Bot API: "at most 52 significant bits").
 MAX_TELEGRAM_ID = 2**52
-_PATIENT_ID_RE = re.compile(r"#?(\d{1,9})")
+# ASCII digits only: `\d` would also take "١٢" or "１２", which nobody means as a number.
+_PATIENT_ID_RE = re.compile(r"#?([0-9]{1,9})")
 
 
 class AdminInputError(ValueError):
@@ -71,7 +72,7 @@ def audit(
 def parse_patient_id(text: str) -> int:
     """Read a patient number as shown in lists and alerts ("12" or "#12")."""
     match = _PATIENT_ID_RE.fullmatch(text.strip())
-    if match is None:
+    if match is None or int(match.group(1)) == 0:
         raise AdminInputError("admin.patient.bad_id", typed=text.strip()[:40])
     return int(match.group(1))
 
@@ -79,7 +80,7 @@ def parse_patient_id(text: str) -> int:
 def parse_telegram_id(text: str) -> int:
     """Read a Telegram user id: a positive whole number."""
     value = text.strip()
-    if not value.isdigit() or not 0 < int(value) < MAX_TELEGRAM_ID:
+    if not re.fullmatch(r"[0-9]{1,19}", value) or not 0 < int(value) < MAX_TELEGRAM_ID:
         raise AdminInputError("admin.coordinator.bad_id", typed=value[:40])
     return int(value)
 
@@ -87,7 +88,7 @@ def parse_telegram_id(text: str) -> int:
 def parse_page(text: str) -> int:
     """Read a page number, counted from 1."""
     value = text.strip()
-    if not value.isdigit() or not 0 < int(value) < 1_000_000:
+    if not re.fullmatch(r"[0-9]{1,7}", value) or not 0 < int(value) < 1_000_000:
         raise AdminInputError("admin.page.bad", typed=value[:40])
     return int(value)
 

@@ -12,19 +12,20 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reminderbot.content.describe import format_local_datetime
-from reminderbot.delivery import callbacks
+from reminderbot.delivery import buttons, callbacks
 from reminderbot.runtime import Runtime
 from reminderbot.services import alerts
+from reminderbot.services.awaiting import Awaiting, stored
 from reminderbot.services.coordinators import Coordinator, display_name
 from reminderbot.services.replies import Reply, keyboard
 from reminderbot.store.models import Alert, AlertState, Person
 from reminderbot.store.people import add_audit
 
-RESOLVE = "alr"
-RESOLVE_SKIP_NOTE = "aln"
-MORE_ALERTS = "alm"
+RESOLVE = buttons.RESOLVE
+RESOLVE_SKIP_NOTE = buttons.RESOLVE_SKIP_NOTE
+MORE_ALERTS = buttons.MORE_ALERTS
 ACTIONS = frozenset({RESOLVE, RESOLVE_SKIP_NOTE, MORE_ALERTS})
-AWAIT_NOTE = "note:"
+AWAIT_NOTE = Awaiting.NOTE
 ALERTS_PER_PAGE = 5
 
 
@@ -133,11 +134,12 @@ async def _alert_card(
 
 async def ask_note(rt: Runtime, session: AsyncSession, who: Coordinator, key: str) -> list[Reply]:
     """After Resolve: ask for a note (typed next) or offer to resolve without one."""
-    alert = await session.get(Alert, int(key)) if key.isdigit() else None
+    alert_id = buttons.parse_id(key)
+    alert = await session.get(Alert, alert_id) if alert_id is not None else None
     if alert is None or alert.state == AlertState.RESOLVED:
         return [Reply(rt.text(who.locale, "coordinator.alerts.already_resolved"))]
     patient = await session.get(Person, alert.patient_id)
-    who.person.awaiting = f"{AWAIT_NOTE}{alert.id}"
+    who.person.awaiting = stored(Awaiting.NOTE, alert.id)
     return [
         Reply(
             rt.text(
@@ -189,7 +191,7 @@ async def resolve_without_note(
     rt: Runtime, session: AsyncSession, who: Coordinator, key: str, now: datetime
 ) -> list[Reply]:
     """The 'no note' button: only for the alert whose note is being asked for."""
-    if who.person.awaiting != f"{AWAIT_NOTE}{key}":
+    if who.person.awaiting != stored(Awaiting.NOTE, key):
         return []
     return await resolve(rt, session, who, int(key), None, now)
 
@@ -199,9 +201,9 @@ async def typed_note(
 ) -> list[Reply]:
     """The resolution note a coordinator typed after tapping Resolve."""
     awaiting = who.person.awaiting or ""
-    key = awaiting.removeprefix(AWAIT_NOTE)
+    alert_id = buttons.parse_id(awaiting.removeprefix(AWAIT_NOTE))
     note = typed.strip()[:2000]
-    if not key.isdigit() or not note:
+    if alert_id is None or not note:
         who.person.awaiting = None
         return [Reply(rt.text(who.locale, "coordinator.alerts.already_resolved"))]
-    return await resolve(rt, session, who, int(key), note, now)
+    return await resolve(rt, session, who, alert_id, note, now)

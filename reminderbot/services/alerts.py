@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reminderbot.delivery import callbacks, outbox_keys
+from reminderbot.delivery import buttons, callbacks, outbox_keys
 from reminderbot.delivery.kinds import MessageKind
 from reminderbot.delivery.outbox import Message, about_patient, enqueue
 from reminderbot.runtime import Runtime
+from reminderbot.services import guard
 from reminderbot.services.alert_texts import AlertCause, CalciumCause, PainCause
 from reminderbot.services.replies import Asker, Reply, keyboard
-from reminderbot.store.audience import Recipient, caregivers, coordinators, is_coordinator
+from reminderbot.store.audience import Recipient, caregivers, coordinators
 from reminderbot.store.models import Alert, AlertState, OutboxDelivery, Person
 from reminderbot.store.people import add_audit
 
@@ -37,9 +38,9 @@ __all__ = [
     "trend_scores",
 ]
 
-ACK = "ack"
+ACK = buttons.ACKNOWLEDGE
 # The coordinators' "Resolve" action; the acknowledgement reply offers it.
-RESOLVE = "alr"
+RESOLVE = buttons.RESOLVE
 
 
 async def audience(
@@ -218,22 +219,17 @@ async def acknowledge_tap(
 ) -> list[Reply]:
     """A coordinator's "Acknowledge": only coordinators may; the others are told."""
     locale = rt.locale_for(asker.language_code, person)
-    if not alert_key.isdigit() or not await is_coordinator(
-        session, asker.telegram_id, rt.settings.coordinator_ids
+    alert_id = buttons.parse_id(alert_key)
+    if alert_id is None or not await guard.has_right(
+        rt, session, asker.telegram_id, person, buttons.BY_CODE[ACK].right
     ):
-        add_audit(
-            session,
-            at=now,
-            action="refused:acknowledge",
-            actor_telegram_id=asker.telegram_id,
-            details={"alert": alert_key},
-        )
+        guard.refuse(session, asker.telegram_id, "acknowledge", now, alert=alert_id)
         return [Reply(rt.text(locale, "alert.not_allowed"))]
     zone = ZoneInfo(person.timezone if person else rt.settings.default_timezone)
     alert, newly = await acknowledge(
         session,
         rt,
-        alert_id=int(alert_key),
+        alert_id=alert_id,
         by=person,
         by_telegram_id=asker.telegram_id,
         by_name=(person.display_name if person else None) or asker.first_name,

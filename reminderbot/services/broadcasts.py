@@ -13,10 +13,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reminderbot.delivery import callbacks, outbox_keys, payloads
+from reminderbot.delivery import buttons, callbacks, outbox_keys, payloads
 from reminderbot.delivery.kinds import MessageKind
 from reminderbot.delivery.outbox import Message, enqueue
 from reminderbot.runtime import Runtime
+from reminderbot.services.awaiting import Awaiting, stored
 from reminderbot.services.coordinators import Coordinator
 from reminderbot.services.replies import Reply, keyboard
 from reminderbot.store.models import BroadcastDraft, PatientProfile, PatientStatus, Person
@@ -24,11 +25,11 @@ from reminderbot.store.people import add_audit
 
 log = logging.getLogger(__name__)
 
-BROADCAST_TO = "bct"
-BROADCAST_SEND = "bcs"
-BROADCAST_CANCEL = "bcx"
+BROADCAST_TO = buttons.BROADCAST_TO
+BROADCAST_SEND = buttons.BROADCAST_SEND
+BROADCAST_CANCEL = buttons.BROADCAST_CANCEL
 ACTIONS = frozenset({BROADCAST_TO, BROADCAST_SEND, BROADCAST_CANCEL})
-AWAIT_BROADCAST = "broadcast:"
+AWAIT_BROADCAST = Awaiting.BROADCAST
 EVERYONE = "*"
 BROADCAST_MAX = 3500
 
@@ -72,7 +73,7 @@ def choose_audience(rt: Runtime, who: Coordinator, target: str) -> list[Reply]:
     """Remember the audience and ask for the text."""
     if target != EVERYONE and target not in rt.programs:
         return []
-    who.person.awaiting = f"{AWAIT_BROADCAST}{target}"[:32]
+    who.person.awaiting = stored(Awaiting.BROADCAST, target)[:32]
     return [Reply(rt.text(who.locale, "coordinator.broadcast.ask_text", limit=BROADCAST_MAX))]
 
 

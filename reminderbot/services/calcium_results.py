@@ -22,17 +22,18 @@ from reminderbot.care.calcium_parsing import (
     parse_calcium,
     reading_in_unit,
 )
-from reminderbot.delivery import callbacks
+from reminderbot.delivery import buttons, callbacks
 from reminderbot.runtime import Runtime
-from reminderbot.services import alerts
+from reminderbot.services import alerts, guard
+from reminderbot.services.awaiting import Awaiting
 from reminderbot.services.replies import Reply, keyboard
 from reminderbot.store.models import CalciumResult, Person
 
-AWAIT_CALCIUM = "calcium_value"
+AWAIT_CALCIUM = Awaiting.CALCIUM
 # The unit question's buttons: `ca:unit|cu:<person id>|<m|g>;<calcium>;<albumin>;<g/L|g/dL>;<0|1>`
 # (unit, the numbers as typed, whether lab-corrected). The numbers ride on the button, so no
 # state is kept between the question and the tap.
-CALCIUM_UNIT = "ca:unit"
+CALCIUM_UNIT = buttons.CALCIUM_UNIT
 _UNIT_KEY_PREFIX = "cu:"
 _UNIT_TAGS: dict[str, CalciumUnit] = {"m": "mmol/L", "g": "mg/dL"}
 _MAX_CALLBACK_BYTES = 64  # Telegram's limit on callback data
@@ -64,6 +65,8 @@ async def answer_unit(
 ) -> list[Reply] | None:
     """A tap on "mmol/L" or "mg/dL" after the unit question; None when not this person's."""
     if data.key != f"{_UNIT_KEY_PREFIX}{person.id}":
+        # Another patient's question (forged or forwarded): refused through the guard, audited.
+        guard.refuse(session, person.telegram_user_id, "button", now, action=data.action)
         return None
     pending_unit = _decode(data.value)
     if pending_unit is None:

@@ -26,9 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from reminderbot.content.describe import format_local_date
-from reminderbot.delivery import callbacks, outbox_keys
+from reminderbot.delivery import buttons, callbacks, outbox_keys
 from reminderbot.delivery.outbox import Message, about_patient, enqueue
 from reminderbot.runtime import Runtime
+from reminderbot.services import guard
 from reminderbot.services.replies import Asker, Reply, keyboard
 from reminderbot.store.models import (
     Alert,
@@ -44,17 +45,15 @@ from reminderbot.store.people import add_audit, find_person
 
 log = logging.getLogger(__name__)
 
-ACCEPT = "cga"
-DECLINE = "cgd"
-OPTION = "cgo"
-REVOKE = "cgr"
-LEAVE = "cgl"
-CANCEL_INVITES = "cgx"
-PROXY_FOR = "cgp"
-PROXY_SCORE = "cps"
-ACTIONS = frozenset(
-    {ACCEPT, DECLINE, OPTION, REVOKE, LEAVE, CANCEL_INVITES, PROXY_FOR, PROXY_SCORE}
-)
+ACCEPT = buttons.INVITE_ACCEPT
+DECLINE = buttons.INVITE_DECLINE
+OPTION = buttons.CAREGIVER_OPTION
+REVOKE = buttons.CAREGIVER_REVOKE
+LEAVE = buttons.CAREGIVER_LEAVE
+CANCEL_INVITES = buttons.CANCEL_INVITES
+PROXY_FOR = buttons.PROXY_FOR
+PROXY_SCORE = buttons.PROXY_SCORE
+ACTIONS = buttons.codes(buttons.Family.CAREGIVER)
 
 # 18 random bytes: 24 URL-safe characters, well inside Telegram's 64-character start parameter.
 TOKEN_BYTES = 18
@@ -361,16 +360,10 @@ def _receives(rt: Runtime, locale: str, link: CaregiverLink) -> str:
 
 
 def _refuse(
-    session: AsyncSession, asker: Asker, action: str, key: str, now: datetime
+    session: AsyncSession, asker: Asker, action: str, key: int | None, now: datetime
 ) -> list[Reply]:
-    add_audit(
-        session,
-        at=now,
-        action=f"refused:{action}",
-        actor_telegram_id=asker.telegram_id,
-        details={"key": key},
-    )
-    log.warning("refused caregiver button user=%d action=%s", asker.telegram_id, action)
+    # Through the one guard: the audit row holds the parsed id only, never the raw data.
+    guard.refuse(session, asker.telegram_id, action, now, key=key)
     return []
 
 
@@ -656,11 +649,12 @@ async def _button(
     if data.action == DECLINE:
         locale = rt.locale_for(asker.language_code, person)
         return [Reply(rt.text(locale, "caregiver.invite.declined"))]
-    if person is None or not data.key.isdigit():
-        return _refuse(session, asker, data.action, data.key, now)
+    key = buttons.parse_id(data.key)
+    if person is None or key is None:
+        return _refuse(session, asker, data.action, key, now)
     if data.action == CANCEL_INVITES:
-        if int(data.key) != person.id:
-            return _refuse(session, asker, data.action, data.key, now)
+        if key != person.id:
+            return _refuse(session, asker, data.action, key, now)
         count = await cancel_open_invites(session, person.id, now)
         add_audit(
             session,
@@ -672,16 +666,18 @@ async def _button(
         )
         return [Reply(rt.text(person.language, "caregiver.invites_cancelled", count=count))]
     if data.action in (PROXY_FOR, PROXY_SCORE):
-        return await _proxy_button(rt, session, asker, person, data, begin_checkin, now)
-    link = await session.get(CaregiverLink, int(data.key))
+        return await _proxy_button(rt, session, asker, person, key, data, begin_checkin, now)
+    link = await session.get(CaregiverLink, key)
+    # A link that ended grants nothing: a replayed Leave or receive-option button of a revoked
+    # caregiver (or a second Revoke) is refused like someone else's, and audited.
     if link is None or link.revoked_at is not None:
-        return []
+        return _refuse(session, asker, data.action, key, now)
     if data.action == REVOKE:
         if link.patient_id != person.id:
-            return _refuse(session, asker, data.action, data.key, now)
+            return _refuse(session, asker, data.action, key, now)
         return await _end(rt, session, asker, link, by_patient=True, now=now)
     if link.caregiver_id != person.id:
-        return _refuse(session, asker, data.action, data.key, now)
+        return _refuse(session, asker, data.action, key, now)
     if data.action == LEAVE:
         return await _end(rt, session, asker, link, by_patient=False, now=now)
     if data.action == OPTION:
@@ -783,18 +779,22 @@ async def _proxy_button(
     session: AsyncSession,
     asker: Asker,
     person: Person,
+    patient_id: int,
     data: callbacks.ButtonData,
     begin_checkin: BeginCheckin,
     now: datetime,
 ) -> list[Reply]:
-    if await active_link(session, int(data.key), person.id) is None:
-        return _refuse(session, asker, data.action, data.key, now)
-    patient = await session.get(Person, int(data.key), options=[selectinload(Person.patient)])
+    if not await guard.has_right(
+        rt, session, asker.telegram_id, person, buttons.BY_CODE[data.action].right, patient_id
+    ):
+        return _refuse(session, asker, data.action, patient_id, now)
+    patient = await session.get(Person, patient_id, options=[selectinload(Person.patient)])
     if patient is None or patient.patient is None:
         return []
     if data.action == PROXY_FOR:
         return [_proxy_scale(rt, person.language, patient)]
-    if not data.value.isdigit() or int(data.value) > 10:
+    score = buttons.parse_number(data.value, maximum=10)
+    if score is None:
         return []
     add_audit(
         session,
@@ -810,7 +810,7 @@ async def _proxy_button(
         prompt_key=outbox_keys.proxy_prompt(patient.id, now),
         source="proxy",
         prompted_at=now,
-        score=int(data.value),
+        score=score,
         now=now,
         reporter=person,
     )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from reminderbot.delivery import callbacks, outbox_keys, payloads
+from reminderbot.delivery import buttons, callbacks, outbox_keys, payloads
 from reminderbot.runtime import Runtime
 from reminderbot.services.replies import Reply, keyboard
 from reminderbot.store.models import CheckIn, Person
 
-STEP = "cq"  # callback action for answers inside a check-in
+STEP = buttons.CHECKIN_STEP
 SCALE_STEPS = ("worst", "sleep", "walking")
 
 

@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reminderbot.care.escalation import needs_screen, screen_for
 from reminderbot.care.scores import parse_score
 from reminderbot.delivery import outbox_keys
+from reminderbot.delivery.buttons import parse_id, parse_number
 from reminderbot.runtime import Runtime
 from reminderbot.services import caregivers
+from reminderbot.services.awaiting import Awaiting, stored
 from reminderbot.services.checkin_outcome import finish
 from reminderbot.services.checkin_questions import SCALE_STEPS, question
 from reminderbot.services.checkin_records import (
@@ -26,13 +28,13 @@ from reminderbot.services.checkin_records import (
     past_checkins,
     start,
 )
+from reminderbot.services.guard import refuse
 from reminderbot.services.replies import Reply
 from reminderbot.store.models import CheckIn, Person
-from reminderbot.store.people import add_audit
 
 log = logging.getLogger(__name__)
 
-AWAIT_PREFIX = "checkin:"
+AWAIT_PREFIX = Awaiting.CHECKIN
 BACK_PAIN_FLAG = "new_back_pain"
 # An unanswered prompt this recent still takes a typed score.
 OPEN_PROMPT_WINDOW = timedelta(hours=24)
@@ -90,7 +92,7 @@ async def begin(
         # A low, usual score: one question about new back pain, which opens the full screen.
         plan = [f"flag:{BACK_PAIN_FLAG}", "note"] if BACK_PAIN_FLAG in flags else ["note"]
     checkin.answers = {"now": score, "plan": plan, "step": plan[0], "flags": []}
-    asker.awaiting = f"{AWAIT_PREFIX}{checkin.id}"
+    asker.awaiting = stored(Awaiting.CHECKIN, checkin.id)
     log.info("checkin started person=%d checkin=%d source=%s", person.id, checkin.id, source)
     return [question(rt, asker.language, checkin)]
 
@@ -140,15 +142,10 @@ async def answer_tap(
     now: datetime,
 ) -> list[Reply]:
     """A button inside a check-in: only its patient or reporting caregiver; [] if refused/stale."""
-    checkin = await session.get(CheckIn, int(checkin_key)) if checkin_key.isdigit() else None
+    checkin_id = parse_id(checkin_key)
+    checkin = await session.get(CheckIn, checkin_id) if checkin_id is not None else None
     if checkin is None or not await may_answer(session, person, checkin):
-        add_audit(
-            session,
-            at=now,
-            action="refused:checkin_button",
-            actor_telegram_id=person.telegram_user_id,
-            details={"checkin": checkin_key},
-        )
+        refuse(session, person.telegram_user_id, "checkin_button", now, checkin=checkin_id)
         return []
     return await answer(rt, session, checkin, value, now) or []
 
@@ -164,9 +161,10 @@ async def answer(
         return None
     given = value.removeprefix(f"{step}:")
     if step in SCALE_STEPS:
-        if not given.isdigit() or int(given) > 10:
+        score = parse_number(given, maximum=10)
+        if score is None:
             return None
-        answers[step] = int(given)
+        answers[step] = score
     elif step == "rescue":
         if given not in ("yes", "no", "na"):
             return None

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reminderbot.delivery import callbacks
+from reminderbot.delivery import buttons, callbacks
 from reminderbot.runtime import Runtime
 from reminderbot.services import (
     alert_worklist,
@@ -23,6 +23,8 @@ from reminderbot.services import (
     roster_replies,
     schedule_replies,
 )
+from reminderbot.services import awaiting as awaited
+from reminderbot.services.awaiting import Awaiting
 from reminderbot.services.coordinators import Coordinator
 from reminderbot.services.replies import Asker, Reply
 from reminderbot.store.people import find_person
@@ -32,11 +34,8 @@ log = logging.getLogger(__name__)
 ACTIONS = (
     alert_worklist.ACTIONS | broadcasts.ACTIONS | roster_replies.ACTIONS | schedule_replies.ACTIONS
 )
-AWAITED_TEXT = (
-    alert_worklist.AWAIT_NOTE,
-    broadcasts.AWAIT_BROADCAST,
-    schedule_replies.AWAIT_SCHEDULE,
-)
+# Roster pages (counted from 0 in buttons, from 1 in /patients) stay far below this.
+MAX_PAGE = 1_000_000
 
 Act = Callable[[AsyncSession, Coordinator, datetime], Awaitable[list[Reply]]]
 
@@ -51,7 +50,7 @@ class PatientShown:
 
 def awaits_text(awaiting: str | None) -> bool:
     """Whether a person's pending question is one a coordinator answers by typing."""
-    return (awaiting or "").startswith(AWAITED_TEXT)
+    return awaited.is_coordinator_text(awaiting)
 
 
 async def _as_coordinator(
@@ -102,11 +101,13 @@ async def checkin(rt: Runtime, asker: Asker, chat_id: int, args: list[str]) -> l
 
 
 async def patients(rt: Runtime, asker: Asker, chat_id: int, args: list[str]) -> list[Reply]:
-    """/patients [page]: one page of the roster (pages count from 1; anything else is page 1)."""
-    page = int(args[0]) - 1 if args and args[0].isdigit() and int(args[0]) > 0 else 0
+    """/patients [page]: one page of the roster (pages count from 1; else the usage line)."""
+    number = buttons.parse_id(args[0], maximum=MAX_PAGE) if args else 1
 
     async def act(session: AsyncSession, who: Coordinator, now: datetime) -> list[Reply]:
-        return await roster_replies.patients(rt, session, who, page, now)
+        if number is None:
+            return [Reply(rt.text(who.locale, "coordinator.roster.usage"))]
+        return await roster_replies.patients(rt, session, who, number - 1, now)
 
     return await _as_coordinator(rt, asker, chat_id, "patients", act)
 
@@ -140,20 +141,22 @@ async def button(
 
     async def act(session: AsyncSession, who: Coordinator, now: datetime) -> list[Reply]:
         action, key = data.action, data.key
+        # Every key of these buttons is a number the bot wrote; anything else is stale or forged.
+        number = buttons.parse_number(key, maximum=buttons.MAX_ID)
         if action == alert_worklist.RESOLVE:
             return await alert_worklist.ask_note(rt, session, who, key)
-        if action == alert_worklist.RESOLVE_SKIP_NOTE and key.isdigit():
+        if action == alert_worklist.RESOLVE_SKIP_NOTE and number:
             return await alert_worklist.resolve_without_note(rt, session, who, key, now)
-        if action == alert_worklist.MORE_ALERTS and key.isdigit():
-            return await alert_worklist.alert_list(rt, session, who, now, offset=int(key))
+        if action == alert_worklist.MORE_ALERTS and number is not None:
+            return await alert_worklist.alert_list(rt, session, who, now, offset=number)
         if action == broadcasts.BROADCAST_TO:
             return broadcasts.choose_audience(rt, who, key)
         if action == broadcasts.BROADCAST_SEND:
             return await broadcasts.send(rt, session, who, key, now)
         if action == broadcasts.BROADCAST_CANCEL:
             return await broadcasts.cancel(rt, session, who)
-        if action == roster_replies.PAGE and key.isdigit():
-            return await roster_replies.patients(rt, session, who, int(key), now)
+        if action == roster_replies.PAGE and number is not None and number <= MAX_PAGE:
+            return await roster_replies.patients(rt, session, who, number, now)
         if action in schedule_replies.ACTIONS:
             return await schedule_replies.button(rt, session, who, data, now)
         return []
@@ -171,12 +174,12 @@ async def typed(rt: Runtime, asker: Asker, text: str) -> list[Reply] | None:
         who = await coordinators.authorize(
             rt, session, asker, person, person.chat_id, "coordinator_text", now
         )
-        awaiting = person.awaiting or ""
+        question = awaited.parse(person.awaiting)
         if who is None:
             person.awaiting = None
             return coordinators.not_allowed(rt, asker, person)
-        if awaiting.startswith(alert_worklist.AWAIT_NOTE):
+        if question is not None and question.kind is Awaiting.NOTE:
             return await alert_worklist.typed_note(rt, session, who, text, now)
-        if awaiting.startswith(schedule_replies.AWAIT_SCHEDULE):
+        if question is not None and question.kind is Awaiting.SCHEDULE:
             return await schedule_replies.typed_value(rt, session, who, text, now)
         return await broadcasts.preview(rt, session, who, text, now)

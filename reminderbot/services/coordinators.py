@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from reminderbot.delivery import outbox_keys, payloads
+from reminderbot.delivery.buttons import Right, parse_id
 from reminderbot.delivery.kinds import MessageKind
 from reminderbot.delivery.outbox import Message, enqueue
 from reminderbot.runtime import Runtime
+from reminderbot.services import guard
 from reminderbot.services.admin_common import Actor, AdminInputError, audit
 from reminderbot.services.replies import Asker, Reply
-from reminderbot.store.audience import is_coordinator
 from reminderbot.store.models import CaregiverLink, PatientProfile, PatientStatus, Person, Role
 from reminderbot.store.people import add_audit
 
@@ -227,9 +228,8 @@ async def authorize(
     A coordinator granted by configuration who never wrote before gets a person row now, so
     that acknowledgements, notes and the audit trail can name them.
     """
-    if not await is_coordinator(session, asker.telegram_id, rt.settings.coordinator_ids):
-        add_audit(session, at=now, action=f"refused:{action}", actor_telegram_id=asker.telegram_id)
-        log.warning("refused coordinator action user=%d action=%s", asker.telegram_id, action)
+    if not await guard.has_right(rt, session, asker.telegram_id, person, Right.COORDINATOR):
+        guard.refuse(session, asker.telegram_id, action, now)
         return None
     if person is None:
         person = Person(
@@ -264,13 +264,13 @@ async def ask_now(
     now: datetime,
 ) -> list[Reply]:
     """Send a patient a pain check-in now, at follow-up priority."""
-    key = args[0].lstrip("#") if args else ""
-    if not key.isdigit():
+    patient_id = parse_id(args[0].removeprefix("#")) if args else None
+    if patient_id is None:
         return [Reply(rt.text(who.locale, "coordinator.checkin.usage"))]
-    patient = await session.get(Person, int(key))
-    profile = await session.get(PatientProfile, int(key)) if patient else None
+    patient = await session.get(Person, patient_id)
+    profile = await session.get(PatientProfile, patient_id) if patient else None
     if patient is None or profile is None:
-        return [Reply(rt.text(who.locale, "coordinator.unknown_patient", patient_id=key))]
+        return [Reply(rt.text(who.locale, "coordinator.unknown_patient", patient_id=patient_id))]
     if profile.status != PatientStatus.ACTIVE:
         return [
             Reply(

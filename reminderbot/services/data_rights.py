@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from reminderbot.content.renderer import Renderer
-from reminderbot.delivery import outbox_keys
+from reminderbot.delivery import buttons, outbox_keys
 from reminderbot.delivery.kinds import MessageKind
 from reminderbot.delivery.outbox import Message, enqueue
 from reminderbot.runtime import Runtime
@@ -517,7 +517,7 @@ def _unlink_notice(
 # Callback data is "data:<choice>:<person id>". The id says which person the question was
 # asked of (0: someone with no person row, such as a coordinator known only from the
 # settings); it is compared with the tapping user's own person, never taken as a right.
-PREFIX = "data:"
+PREFIX = buttons.DATA_RIGHTS_PREFIX
 ERASE = "erase"
 KEEP = "keep"
 
@@ -545,9 +545,10 @@ def _locale(rt: Runtime, asker: Asker, person: Person | None) -> str:
 
 def _parse(data: str) -> tuple[str, int] | None:
     parts = data.removeprefix(PREFIX).split(":")
-    if len(parts) != 2 or parts[0] not in (ERASE, KEEP) or not parts[1].isdigit():
+    owner = buttons.parse_number(parts[-1], maximum=buttons.MAX_ID)
+    if len(parts) != 2 or parts[0] not in (ERASE, KEEP) or owner is None:
         return None
-    return parts[0], int(parts[1])
+    return parts[0], owner
 
 
 async def my_data(rt: Runtime, asker: Asker) -> list[Reply]:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reminderbot.runtime import Runtime
 from reminderbot.services import subscription_prompts as prompts
 from reminderbot.services import subscriptions
+from reminderbot.services.awaiting import Awaiting
 from reminderbot.services.replies import Asker, Reply
 from reminderbot.store.models import PatientStatus, Person
 from reminderbot.store.people import find_person
@@ -22,12 +23,13 @@ log = logging.getLogger(__name__)
 
 # What the next tap or free text from a person answers (stored in person.awaiting), in
 # onboarding and in settings.
-AWAIT_LANGUAGE = "language"
-AWAIT_TIMEZONE = "timezone"
-AWAIT_TIMES_CONFIRM = "times_confirm"
-AWAIT_CHECKIN_TIME = "checkin_time"
-AWAIT_MORNING_TIME = "morning_time"
-AWAIT_QUIET_HOURS = "quiet_hours"
+# The names predate services/awaiting, which declares them.
+AWAIT_LANGUAGE = Awaiting.LANGUAGE
+AWAIT_TIMEZONE = Awaiting.TIMEZONE
+AWAIT_TIMES_CONFIRM = Awaiting.TIMES_CONFIRM
+AWAIT_CHECKIN_TIME = Awaiting.CHECKIN_TIME
+AWAIT_MORNING_TIME = Awaiting.MORNING_TIME
+AWAIT_QUIET_HOURS = Awaiting.QUIET_HOURS
 
 # Display names are stored cut to the column's length.
 _NAME_LIMIT = 128

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reminderbot.content.describe import format_local_datetime
-from reminderbot.delivery import callbacks
+from reminderbot.delivery import buttons, callbacks
 from reminderbot.runtime import Runtime
 from reminderbot.services import roster
 from reminderbot.services.admin_common import AdminInputError, parse_patient_id
@@ -20,7 +20,7 @@ from reminderbot.services.replies import Reply, keyboard
 from reminderbot.services.schedule_admin import ScheduleView
 from reminderbot.store.people import add_audit
 
-PAGE = "pts"
+PAGE = buttons.ROSTER_PAGE
 ACTIONS = frozenset({PAGE})
 PAGE_SIZE = 10
 
@@ -127,6 +127,7 @@ async def patient(
 ) -> tuple[list[Reply], int | None]:
     """One patient's profile, schedules, check-ins and open alerts, and their id when found."""
     try:
+        # ASCII digits in range only; anything else gets the line saying what a number is.
         patient_id = parse_patient_id(args[0] if args else "")
         detail = await roster.patient_detail(
             session, patient_id, catalog=rt.catalog, locale=who.locale

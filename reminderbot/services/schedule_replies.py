@@ -11,22 +11,23 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reminderbot.care.programs import SCHEDULE_KINDS
-from reminderbot.delivery import callbacks
+from reminderbot.delivery import buttons, callbacks
 from reminderbot.runtime import Runtime
 from reminderbot.services import schedule_admin
 from reminderbot.services.admin_common import Actor, AdminInputError, parse_patient_id
+from reminderbot.services.awaiting import Awaiting, stored
 from reminderbot.services.coordinators import Coordinator
 from reminderbot.services.replies import Reply, keyboard
 from reminderbot.services.roster_replies import error_reply, schedule_line
 from reminderbot.services.schedule_admin import ScheduleChange
 from reminderbot.store.people import add_audit
 
-PICK_SCHEDULE = "sch"
-PICK_FIELD = "scf"
-PROGRAMS = "scp"
-ASSIGN = "prg"
+PICK_SCHEDULE = buttons.PICK_SCHEDULE
+PICK_FIELD = buttons.PICK_FIELD
+PROGRAMS = buttons.PROGRAMS
+ASSIGN = buttons.ASSIGN_PROGRAM
 ACTIONS = frozenset({PICK_SCHEDULE, PICK_FIELD, PROGRAMS, ASSIGN})
-AWAIT_SCHEDULE = "sched:"
+AWAIT_SCHEDULE = Awaiting.SCHEDULE
 FIELDS = ("times", "weekdays", "every", "dose")
 
 
@@ -42,6 +43,7 @@ async def schedule(
 ) -> list[Reply]:
     """A patient's schedules in words, a button to change each, and one to assign a program."""
     try:
+        # ASCII digits in range only; anything else gets the line saying what a number is.
         patient_id = parse_patient_id(args[0] if args else "")
     except AdminInputError as exc:
         return error_reply(rt, who, exc)
@@ -127,7 +129,7 @@ def _pick_field(
 def _ask_value(
     rt: Runtime, who: Coordinator, patient_id: str, schedule_id: str, field: str
 ) -> list[Reply]:
-    who.person.awaiting = f"{AWAIT_SCHEDULE}{patient_id}:{schedule_id}:{field}"
+    who.person.awaiting = stored(Awaiting.SCHEDULE, f"{patient_id}:{schedule_id}:{field}")
     return [Reply(rt.text(who.locale, f"coordinator.schedule.ask.{field}"))]
 
 
@@ -235,7 +237,8 @@ async def button(
     now: datetime,
 ) -> list[Reply]:
     """A schedule button (the caller has checked the role); [] when stale."""
-    if data.action == PICK_SCHEDULE and data.key.isdigit() and data.value.isdigit():
+    # Keys are ids the bot wrote; anything else (forged, "²", 20 digits) is stale.
+    if data.action == PICK_SCHEDULE and _ids(data.key, data.value):
         try:
             shown = await schedule_admin.show_schedules(
                 session, int(data.key), catalog=rt.catalog, locale=who.locale
@@ -248,10 +251,14 @@ async def button(
         return _pick_field(rt, who, data.key, data.value, kinds[data.value])
     if data.action == PICK_FIELD and data.value in FIELDS:
         patient_id, _, schedule_id = data.key.partition(".")
-        if patient_id.isdigit() and schedule_id.isdigit():
+        if _ids(patient_id, schedule_id):
             return _ask_value(rt, who, patient_id, schedule_id, data.value)
-    if data.action == PROGRAMS and data.key.isdigit():
+    if data.action == PROGRAMS and _ids(data.key):
         return await _programs(rt, session, who, data.key)
-    if data.action == ASSIGN and data.key.isdigit():
+    if data.action == ASSIGN and _ids(data.key):
         return await _assign(rt, session, who, data.key, data.value, now)
     return []
+
+
+def _ids(*texts: str) -> bool:
+    return all(buttons.parse_id(text) is not None for text in texts)

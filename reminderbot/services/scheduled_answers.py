@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reminderbot.care.recurrence import resolve_local
 from reminderbot.delivery import callbacks, outbox_keys
+from reminderbot.delivery.buttons import parse_number
 from reminderbot.delivery.outbox import enqueue, later_copy
 from reminderbot.runtime import Runtime
 from reminderbot.services import calcium_results, checkins
 from reminderbot.services.calcium_results import ask_calcium
+from reminderbot.services.guard import refuse
 from reminderbot.services.replies import Reply
 from reminderbot.store.models import OutboxDelivery, Person
 from reminderbot.store.people import add_audit
@@ -31,7 +33,7 @@ async def owned_delivery(session: AsyncSession, person: Person, key: str) -> Out
 
 
 def _is_score(value: str) -> bool:
-    return value.isdigit() and int(value) <= 10
+    return parse_number(value, maximum=10) is not None
 
 
 async def answer_button(
@@ -40,7 +42,10 @@ async def answer_button(
     """Handle a tap on a scheduled message; None when it is not this person's to press."""
     if data.action == callbacks.CHECKIN and outbox_keys.is_pain_prompt(data.key):
         # An on-demand prompt (/pain) names its patient; only that patient may answer it.
-        if outbox_keys.pain_patient(data.key) != person.id or not _is_score(data.value):
+        if outbox_keys.pain_patient(data.key) != person.id:
+            refuse(session, person.telegram_user_id, "button", now, action=data.action)
+            return None
+        if not _is_score(data.value):
             return None
         return await checkins.begin_from_prompt(
             rt,
@@ -58,13 +63,7 @@ async def answer_button(
         return await calcium_results.answer_unit(rt, session, person, data, now)
     row = await owned_delivery(session, person, data.key)
     if row is None:
-        add_audit(
-            session,
-            at=now,
-            action="refused:button",
-            actor_telegram_id=person.telegram_user_id,
-            details={"action": data.action},
-        )
+        refuse(session, person.telegram_user_id, "button", now, action=data.action)
         return None
     locale = person.language
     if data.action == callbacks.CHECKIN and _is_score(data.value):

@@ -12,9 +12,11 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reminderbot.care.timezones import is_valid_timezone
+from reminderbot.delivery.buttons import action_of
 from reminderbot.runtime import Runtime
 from reminderbot.services import onboarding, preferences, subscription_settings
 from reminderbot.services import subscription_prompts as prompts
+from reminderbot.services.guard import refuse
 from reminderbot.services.replies import Asker, Reply
 from reminderbot.store.models import PatientStatus, Person
 from reminderbot.store.people import find_person
@@ -52,6 +54,12 @@ def _tap(
     if data == prompts.CONSENT_NO:
         return onboarding.decline(rt, asker, person)
     if person is None or person.patient is None:
+        # Onboarding and settings buttons are a subscribed person's own: a caregiver's or a
+        # coordinator's tap (forged or forwarded) is refused through the guard and audited.
+        # Someone the bot keeps nothing about (never consented, or erased by /delete) leaves
+        # nothing stored, not even an audit row: that would store them again.
+        if person is not None:
+            refuse(session, asker.telegram_id, action_of(data), now)
         return []
     status = person.patient.status
     awaiting = person.awaiting

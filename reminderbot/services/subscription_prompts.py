@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from reminderbot.care.wall_time import format_time
 from reminderbot.content.describe import describe_schedules
+from reminderbot.delivery import buttons
 from reminderbot.runtime import Runtime
 from reminderbot.services.replies import Reply, keyboard
 from reminderbot.services.subscriptions import slot_times
@@ -18,19 +19,20 @@ from reminderbot.store.models import Person
 
 # Callback data. Telegram echoes it back on a tap; it only ever says what was tapped, never
 # who may do it — every handler looks the tapping user up afresh.
-CONSENT_YES = "consent:yes"
-CONSENT_NO = "consent:no"
-LANGUAGE_PREFIX = "lang:"
-TIMEZONE_PREFIX = "tz:"
-TIMES_KEEP = "times:keep"
-TIMES_CHANGE = "times:change"
-SET_TIMEZONE = "set:tz"
-SET_TIMES = "set:times"
-SET_QUIET = "set:quiet"
-SET_LANGUAGE = "set:lang"
-SET_PAUSE = "set:pause"
-SET_RESUME = "set:resume"
-QUIET_OFF = "quiet:off"
+# Button codes live in the registry (delivery/buttons); named here for the prompts below.
+CONSENT_YES = buttons.CONSENT_YES
+CONSENT_NO = buttons.CONSENT_NO
+LANGUAGE_PREFIX = buttons.LANGUAGE_PREFIX
+TIMEZONE_PREFIX = buttons.TIMEZONE_PREFIX
+TIMES_KEEP = buttons.TIMES_KEEP
+TIMES_CHANGE = buttons.TIMES_CHANGE
+SET_TIMEZONE = buttons.SET_TIMEZONE
+SET_TIMES = buttons.SET_TIMES
+SET_QUIET = buttons.SET_QUIET
+SET_LANGUAGE = buttons.SET_LANGUAGE
+SET_PAUSE = buttons.SET_PAUSE
+SET_RESUME = buttons.SET_RESUME
+QUIET_OFF = buttons.QUIET_OFF
 
 
 def welcome(rt: Runtime, locale: str, name: str) -> Reply:

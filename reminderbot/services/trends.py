@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reminderbot.charts.trend import TrendLabels, TrendPoint, TrendSummary, summarize
+from reminderbot.delivery.buttons import parse_id
 from reminderbot.runtime import Runtime
 from reminderbot.services.replies import Asker, Reply
 from reminderbot.store.audience import is_coordinator
@@ -60,9 +61,10 @@ async def pain_trend(
     async with rt.sessions.begin() as session:
         viewer = await find_person(session, asker.telegram_id)
         locale = viewer.language if viewer else rt.catalog.resolve_locale(asker.language_code)
-        if args and not args[0].lstrip("#").isdigit():
+        asked = parse_id(args[0].removeprefix("#")) if args else None
+        if args and asked is None:
             return [Reply(rt.text(locale, "trend.usage"))]
-        patient_id = int(args[0].lstrip("#")) if args else (viewer.id if viewer else -1)
+        patient_id = asked if asked is not None else (viewer.id if viewer else -1)
         patient = await session.get(Person, patient_id)
         if patient is None or not await _may_view(rt, session, asker, viewer, patient_id):
             add_audit(

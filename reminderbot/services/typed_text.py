@@ -7,7 +7,9 @@ calcium result; otherwise onboarding and settings (which also answer text nobody
 from __future__ import annotations
 
 from reminderbot.care.scores import parse_score
+from reminderbot.delivery.buttons import parse_id
 from reminderbot.runtime import Runtime
+from reminderbot.services import awaiting as awaited
 from reminderbot.services import (
     calcium_results,
     checkins,
@@ -15,6 +17,7 @@ from reminderbot.services import (
     onboarding,
     subscription_answers,
 )
+from reminderbot.services.awaiting import Awaiting
 from reminderbot.services.replies import Asker, Reply
 from reminderbot.store.models import CheckIn
 from reminderbot.store.people import find_person
@@ -37,9 +40,10 @@ async def _checkin_or_staff(rt: Runtime, asker: Asker, typed: str) -> list[Reply
         if coordinator_desk.awaits_text(person.awaiting):
             # The desk checks the role again in its own transaction.
             return await coordinator_desk.typed(rt, asker, typed) or []
-        awaiting = person.awaiting or ""
-        if awaiting.startswith(checkins.AWAIT_PREFIX):
-            checkin = await session.get(CheckIn, int(awaiting.removeprefix(checkins.AWAIT_PREFIX)))
+        question = awaited.parse(person.awaiting)
+        if question is not None and question.kind is Awaiting.CHECKIN:
+            checkin_id = parse_id(question.argument)
+            checkin = await session.get(CheckIn, checkin_id) if checkin_id is not None else None
             if checkin is not None and checkin.answers.get("step") not in (None, "done"):
                 return await checkins.typed(rt, session, checkin, typed, now)
             person.awaiting = None
@@ -52,6 +56,6 @@ async def _checkin_or_staff(rt: Runtime, asker: Asker, typed: str) -> list[Reply
             score = parse_score(typed)
             if score is not None:
                 return await checkins.typed_score(rt, session, person, score, now)
-        if person.awaiting == calcium_results.AWAIT_CALCIUM:
+        if person.awaiting == Awaiting.CALCIUM:
             return await calcium_results.typed_calcium(rt, session, person, typed, now)
     return None

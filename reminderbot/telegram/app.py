@@ -16,8 +16,10 @@ from telegram.ext import (
     filters,
 )
 
+from reminderbot.delivery import buttons
+from reminderbot.delivery.buttons import Family
 from reminderbot.runtime import Runtime
-from reminderbot.telegram.data_rights import CALLBACK_PATTERN, DataRightsHandlers
+from reminderbot.telegram.data_rights import DataRightsHandlers
 from reminderbot.telegram.handlers import Handlers
 from reminderbot.telegram.rate_limiter import reply_rate_limiter
 from reminderbot.telegram.update_order import PerChatUpdateProcessor
@@ -79,8 +81,12 @@ def register_handlers(app: BotApplication, rt: Runtime) -> None:
     app.add_handler(CommandHandler("schedule", h.schedule, filters=private))
     app.add_handler(CommandHandler("mydata", d.mydata, filters=private))
     app.add_handler(CommandHandler("delete", d.delete, filters=private))
-    app.add_handler(CallbackQueryHandler(d.button, pattern=CALLBACK_PATTERN))
-    app.add_handler(CallbackQueryHandler(h.button))
+    # Inline buttons: one handler per family of the registry (delivery/buttons), matched by
+    # the family's codes; data no action matches gets the "button no longer works" notice.
+    for family in Family:
+        handle = d.button if family is Family.DATA_RIGHTS else h.button(family)
+        app.add_handler(CallbackQueryHandler(handle, pattern=buttons.family_pattern(family)))
+    app.add_handler(CallbackQueryHandler(h.button(None)))
     app.add_handler(MessageHandler(private & new_message & filters.COMMAND, h.unknown_command))
     app.add_handler(MessageHandler(private & new_message & filters.TEXT, h.text))
     app.add_handler(MessageHandler(private & new_message & ~filters.TEXT, h.not_text))

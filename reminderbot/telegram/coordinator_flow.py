@@ -1,21 +1,16 @@
 """Coordinators in chat: thin adapters over services/coordinator_desk.
 
 Every entry point there checks the coordinator role afresh; a refusal is audited, and so is
-every view of a patient's data.
+every view of a patient's data. Coordinator buttons are routed by family in telegram/app.
 """
 
 from __future__ import annotations
 
 from telegram import User
 
-from reminderbot.delivery import callbacks
 from reminderbot.runtime import Runtime
-from reminderbot.services import alert_worklist, coordinator_desk
+from reminderbot.services import coordinator_desk
 from reminderbot.services.replies import Asker, Reply
-
-ACTIONS = coordinator_desk.ACTIONS
-# The Resolve button also sits under alert messages built in telegram/staff.
-RESOLVE = alert_worklist.RESOLVE
 
 
 def asker_of(user: User) -> Asker:
@@ -26,11 +21,6 @@ def asker_of(user: User) -> Asker:
 def awaits_text(awaiting: str | None) -> bool:
     """Whether a pending question is one a coordinator answers by typing."""
     return coordinator_desk.awaits_text(awaiting)
-
-
-async def button(rt: Runtime, user: User, chat_id: int, data: callbacks.ButtonData) -> list[Reply]:
-    """A coordinator button; the role is checked again in the service."""
-    return await coordinator_desk.button(rt, asker_of(user), chat_id, data)
 
 
 async def typed(rt: Runtime, user: User, text: str) -> list[Reply] | None:

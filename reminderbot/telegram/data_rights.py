@@ -15,9 +15,6 @@ from reminderbot.telegram.replies import close_keyboard, send_replies
 
 Context = ContextTypes.DEFAULT_TYPE
 
-CALLBACK_PATTERN = rf"^{data_rights.PREFIX}"
-
-
 class DataRightsHandlers:
     """Handlers for the data-rights commands and their confirmation buttons."""
 

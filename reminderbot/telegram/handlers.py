@@ -3,32 +3,25 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update, User
+from telegram import Update
 from telegram.ext import ContextTypes
 
-from reminderbot.delivery import callbacks
+from reminderbot.delivery import buttons
+from reminderbot.delivery.buttons import Family
 from reminderbot.runtime import Runtime
 from reminderbot.services import (
-    alerts,
-    calcium_results,
-    caregivers,
-    checkin_questions,
-    checkins,
+    button_taps,
     coordinator_desk,
     help_texts,
     onboarding,
-    scheduled_answers,
-    subscription_answers,
+    patient_commands,
     subscription_settings,
     typed_text,
 )
 from reminderbot.services.replies import Asker
-from reminderbot.store.models import Person
-from reminderbot.store.people import find_person
 from reminderbot.telegram import (
     caregiver_flow,
     coordinator_flow,
@@ -60,10 +53,6 @@ class Handlers:
         replies = await help_texts.catalog_reply(self.rt, asker_of(update), key)
         await send_replies(update, context, replies)
 
-    def _consent_needed(self, user: User, person: Person | None = None) -> Reply:
-        """What comes first for someone without a subscription (used by patient commands)."""
-        return onboarding.consent_needed(self.rt, user.language_code, person)
-
     async def start(self, update: Update, context: Context) -> None:
         """/start: introduce and ask consent, continue onboarding, or show the schedule."""
         user = update.effective_user
@@ -90,52 +79,16 @@ class Handlers:
         replies = await subscription_settings.unsubscribe(self.rt, asker_of(update))
         await send_replies(update, context, replies)
 
-    async def _patient_command(
-        self,
-        update: Update,
-        context: Context,
-        act: Callable[[Person, datetime], list[Reply]],
-        for_caregiver: Callable[[AsyncSession, Person], Awaitable[list[Reply] | None]]
-        | None = None,
-    ) -> None:
-        """Run a patient command; before consent or mid-onboarding, say what comes first."""
-        user = update.effective_user
-        assert user is not None
-        now = self.rt.clock.now()
-        async with self.rt.sessions.begin() as session:
-            person = await find_person(session, user.id)
-            caregiver_replies = (
-                await for_caregiver(session, person)
-                if for_caregiver is not None and person is not None and person.patient is None
-                else None
-            )
-            if caregiver_replies is not None:
-                replies = caregiver_replies
-            elif person is None or person.patient is None:
-                replies = [self._consent_needed(user, person)]
-            elif onboarding.is_onboarding(person):
-                replies = onboarding.current_step(self.rt, person)
-            else:
-                replies = act(person, now)
-        await send_replies(update, context, replies)
-
     async def calcium(self, update: Update, context: Context) -> None:
         """/calcium: log a blood calcium result at any time."""
-        await self._patient_command(
-            update, context, lambda person, _now: calcium_results.ask_calcium(self.rt, person)
-        )
+        replies = await patient_commands.calcium(self.rt, asker_of(update))
+        await send_replies(update, context, replies)
 
     async def pain(self, update: Update, context: Context) -> None:
         """/pain: a check-in now, whatever the schedule."""
         message_id = update.effective_message.message_id if update.effective_message else 0
-
-        def prompt(person: Person, now: datetime) -> list[Reply]:
-            return [checkin_questions.pain_prompt(self.rt, person, now, message_id)]
-
-        async def proxy(session: AsyncSession, person: Person) -> list[Reply] | None:
-            return await caregivers.proxy_pain(self.rt, session, person)
-
-        await self._patient_command(update, context, prompt, proxy)
+        replies = await patient_commands.pain(self.rt, asker_of(update), message_id)
+        await send_replies(update, context, replies)
 
     async def _coordinator_command(
         self,
@@ -236,65 +189,34 @@ class Handlers:
         locale = self.rt.catalog.resolve_locale(user.language_code if user else None)
         await send_replies(update, context, [Reply(self.rt.text(locale, "common.private_only"))])
 
-    async def button(self, update: Update, context: Context) -> None:
-        """Any inline button: the data says what was tapped; rights come from the tapping user."""
-        query = update.callback_query
-        user = update.effective_user
-        assert query is not None and user is not None
-        data = query.data or ""
-        chat_id = query.message.chat.id if query.message else user.id
-        parsed = callbacks.parse(data)
-        if parsed is None:
-            # Consent, onboarding and settings buttons (and stale ones nobody answers).
-            tapped = await subscription_answers.answer_tap(self.rt, asker_of(update), chat_id, data)
-            replies, locale = tapped.replies, tapped.locale
-        else:
-            replies, locale = await self._action_button(user, chat_id, parsed)
-        # The action's name only: the rest of the data can be an invite token.
-        action = data.split("|")[0].split(":")[0]
-        log.info("button user=%d action=%s handled=%s", user.id, action, bool(replies))
-        if replies:
-            await query.answer()
-            await close_keyboard(update)
-            await send_replies(update, context, replies)
-        else:
-            await query.answer(self.rt.text(locale, "common.stale_button"))
-            await close_keyboard(update)
+    def button(
+        self, family: Family | None
+    ) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+        """The handler of one family of inline buttons (None: data no registered action has)."""
+        tap = button_taps.BY_FAMILY[family] if family is not None else button_taps.unknown
 
-    async def _action_button(
-        self, user: User, chat_id: int, parsed: callbacks.ButtonData
-    ) -> tuple[list[Reply], str]:
-        """Coordinator, caregiver and scheduled-message buttons; the replies and their locale."""
-        now = self.rt.clock.now()
-        async with self.rt.sessions.begin() as session:
-            person = await find_person(session, user.id)
-            if parsed.action in coordinator_flow.ACTIONS:
-                replies = await coordinator_flow.button(self.rt, user, chat_id, parsed)
-            elif parsed.action in caregiver_flow.ACTIONS:
-                replies = await caregiver_flow.button(self.rt, user, chat_id, parsed)
+        async def handle(update: Update, context: Context) -> None:
+            query, user = update.callback_query, update.effective_user
+            assert query is not None and user is not None
+            data = query.data or ""
+            chat_id = query.message.chat.id if query.message else user.id
+            # The data only names what was tapped; the service checks the tapper's rights.
+            tapped = await tap(self.rt, asker_of(update), chat_id, data)
+            log.info(
+                "button user=%d action=%s handled=%s",
+                user.id,
+                buttons.action_of(data),
+                bool(tapped.replies),
+            )
+            if tapped.replies:
+                await query.answer()
+                await close_keyboard(update)
+                await send_replies(update, context, tapped.replies)
             else:
-                replies = await self._scheduled_button(session, user, person, parsed, now)
-        return replies, self.rt.locale_for(user.language_code, person)
+                await query.answer(self.rt.text(tapped.locale, "common.stale_button"))
+                await close_keyboard(update)
 
-    async def _scheduled_button(
-        self,
-        session: AsyncSession,
-        user: User,
-        person: Person | None,
-        data: callbacks.ButtonData,
-        now: datetime,
-    ) -> list[Reply]:
-        """Buttons on scheduled messages, check-in questions and alerts."""
-        if data.action == alerts.ACK:
-            asker = Asker(user.id, user.first_name, user.language_code)
-            return await alerts.acknowledge_tap(self.rt, session, asker, person, data.key, now)
-        if person is None:
-            return []
-        if data.action == checkin_questions.STEP:
-            return await checkins.answer_tap(self.rt, session, person, data.key, data.value, now)
-        if person.patient is None:
-            return []
-        return await scheduled_answers.answer_button(self.rt, session, person, data, now) or []
+        return handle
 
     async def error(self, update: object, context: Context) -> None:
         """Log the failure by ids and tell the person something went wrong, kindly."""
