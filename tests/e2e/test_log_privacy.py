@@ -66,8 +66,9 @@ def debug_logs() -> Iterator[Collected]:
     names += ["alembic.runtime.migration", *LOGGERS]
     saved = {name: logging.getLogger(name).level for name in names}
     collected = Collected()
-    root.addHandler(collected)
+    # configure_logging replaces the root's handlers (basicConfig with force), so collect after.
     configure_logging("DEBUG")
+    root.addHandler(collected)
     root.setLevel(logging.DEBUG)
     privacy = install_log_privacy(TOKEN, SECRET)
     try:
