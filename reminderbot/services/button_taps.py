@@ -113,7 +113,7 @@ async def caregiver(rt: Runtime, asker: Asker, chat_id: int, data: str) -> Tappe
     if parsed is None:
         return await unknown(rt, asker, chat_id, data)
     # A proxy score starts a check-in; that conversation is the check-in service's.
-    replies = await caregivers.button(rt, asker, chat_id, parsed, checkins.begin)
+    replies = await caregivers.button(rt, asker, chat_id, parsed)
     return Tapped(replies, await _locale(rt, asker))
 
 

@@ -15,10 +15,9 @@ import enum
 import hashlib
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -29,7 +28,7 @@ from reminderbot.content.describe import format_local_date
 from reminderbot.delivery import buttons, callbacks, outbox_keys
 from reminderbot.delivery.outbox import Message, about_patient, enqueue
 from reminderbot.runtime import Runtime
-from reminderbot.services import guard
+from reminderbot.services import checkins, guard
 from reminderbot.services.replies import Asker, Reply, keyboard
 from reminderbot.store.models import (
     Alert,
@@ -243,19 +242,6 @@ async def patients_of(session: AsyncSession, caregiver_id: int) -> list[LinkView
     return [LinkView(link, person) for link, person in (await session.execute(stmt)).all()]
 
 
-async def active_link(
-    session: AsyncSession, patient_id: int, caregiver_id: int
-) -> CaregiverLink | None:
-    """The active link between a patient and a caregiver, if there is one."""
-    return await session.scalar(
-        select(CaregiverLink).where(
-            CaregiverLink.patient_id == patient_id,
-            CaregiverLink.caregiver_id == caregiver_id,
-            CaregiverLink.revoked_at.is_(None),
-        )
-    )
-
-
 def set_receive_option(link: CaregiverLink, option: ReceiveOption) -> None:
     """Apply a caregiver's choice; alerts stay on whatever they choose."""
     link.receives_alerts = True
@@ -325,26 +311,6 @@ async def _cancel(session: AsyncSession, ids: Sequence[int]) -> int:
 
 
 # --- chat use cases -----------------------------------------------------------------------------
-
-
-class BeginCheckin(Protocol):
-    """Starts a check-in for a patient (the check-in service's `begin`), here for a proxy score."""
-
-    def __call__(
-        self,
-        rt: Runtime,
-        session: AsyncSession,
-        person: Person,
-        *,
-        prompt_key: str,
-        source: str,
-        prompted_at: datetime,
-        score: int,
-        now: datetime,
-        reporter: Person | None = None,
-    ) -> Awaitable[list[Reply]]:
-        """Record the score and return the first follow-up question."""
-        ...
 
 
 # The onboarding step to repeat when a patient mid-way through set-up sends /caregiver.
@@ -625,13 +591,12 @@ async def button(
     asker: Asker,
     chat_id: int,
     data: callbacks.ButtonData,
-    begin_checkin: BeginCheckin,
 ) -> list[Reply]:
     """A caregiver button; [] when stale or not the tapping user's to press (then audited)."""
     now = rt.clock.now()
     async with rt.sessions.begin() as session:
         person = await find_person(session, asker.telegram_id)
-        return await _button(rt, session, asker, person, chat_id, data, begin_checkin, now)
+        return await _button(rt, session, asker, person, chat_id, data, now)
 
 
 async def _button(
@@ -641,7 +606,6 @@ async def _button(
     person: Person | None,
     chat_id: int,
     data: callbacks.ButtonData,
-    begin_checkin: BeginCheckin,
     now: datetime,
 ) -> list[Reply]:
     if data.action == ACCEPT:
@@ -666,7 +630,7 @@ async def _button(
         )
         return [Reply(rt.text(person.language, "caregiver.invites_cancelled", count=count))]
     if data.action in (PROXY_FOR, PROXY_SCORE):
-        return await _proxy_button(rt, session, asker, person, key, data, begin_checkin, now)
+        return await _proxy_button(rt, session, asker, person, key, data, now)
     link = await session.get(CaregiverLink, key)
     # A link that ended grants nothing: a replayed Leave or receive-option button of a revoked
     # caregiver (or a second Revoke) is refused like someone else's, and audited.
@@ -781,7 +745,6 @@ async def _proxy_button(
     person: Person,
     patient_id: int,
     data: callbacks.ButtonData,
-    begin_checkin: BeginCheckin,
     now: datetime,
 ) -> list[Reply]:
     if not await guard.has_right(
@@ -803,7 +766,7 @@ async def _proxy_button(
         actor_telegram_id=asker.telegram_id,
         subject_person_id=patient.id,
     )
-    return await begin_checkin(
+    return await checkins.begin(
         rt,
         session,
         patient,

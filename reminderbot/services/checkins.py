@@ -17,7 +17,6 @@ from reminderbot.care.scores import parse_score
 from reminderbot.delivery import outbox_keys
 from reminderbot.delivery.buttons import parse_id, parse_number
 from reminderbot.runtime import Runtime
-from reminderbot.services import caregivers
 from reminderbot.services.awaiting import Awaiting, stored
 from reminderbot.services.checkin_outcome import finish
 from reminderbot.services.checkin_questions import SCALE_STEPS, question
@@ -30,6 +29,7 @@ from reminderbot.services.checkin_records import (
 )
 from reminderbot.services.guard import refuse
 from reminderbot.services.replies import Reply
+from reminderbot.store.audience import active_link
 from reminderbot.store.models import CheckIn, Person
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ async def may_answer(session: AsyncSession, person: Person, checkin: CheckIn) ->
         return checkin.reporter_id in (None, person.id)
     if checkin.reporter_id != person.id:
         return False
-    return await caregivers.active_link(session, checkin.patient_id, person.id) is not None
+    return await active_link(session, checkin.patient_id, person.id) is not None
 
 
 async def answer_tap(

@@ -66,3 +66,16 @@ async def caregivers(
         Recipient(p.chat_id, p.id, p.language, p.display_name)
         for p in (await session.scalars(stmt)).all()
     ]
+
+
+async def active_link(
+    session: AsyncSession, patient_id: int, caregiver_id: int
+) -> CaregiverLink | None:
+    """The active link between a patient and a caregiver, if there is one."""
+    return await session.scalar(
+        select(CaregiverLink).where(
+            CaregiverLink.patient_id == patient_id,
+            CaregiverLink.caregiver_id == caregiver_id,
+            CaregiverLink.revoked_at.is_(None),
+        )
+    )

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from reminderbot.delivery import callbacks
 from reminderbot.runtime import Runtime
-from reminderbot.services import caregivers, checkins, onboarding
+from reminderbot.services import caregivers, onboarding
 from reminderbot.services.replies import Asker, Reply
+from reminderbot.store.audience import active_link
 from reminderbot.store.models import CaregiverLink, CheckIn, InviteToken, Person, Role
 from reminderbot.store.people import find_person
 from tests.services.conftest import World
@@ -27,7 +28,7 @@ async def _command(rt: Runtime, asker: Asker) -> list[Reply]:
 async def _tap(rt: Runtime, asker: Asker, data: str) -> list[Reply]:
     parsed = callbacks.parse(data)
     assert parsed is not None
-    return await caregivers.button(rt, asker, asker.telegram_id, parsed, checkins.begin)
+    return await caregivers.button(rt, asker, asker.telegram_id, parsed)
 
 
 async def _ada_link(world: World) -> CaregiverLink:
@@ -73,7 +74,7 @@ async def test_opening_and_accepting_an_invite_links_and_tells_the_patient(
         nina = await find_person(session, NEWCOMER.telegram_id)
         assert nina is not None and nina.role == Role.CAREGIVER
         assert nina.timezone == "Asia/Shanghai", "a caregiver starts in the patient's zone"
-        assert await caregivers.active_link(session, world.ids.ada, nina.id) is not None
+        assert await active_link(session, world.ids.ada, nina.id) is not None
     notices = [r for r in await outbox(world) if r.unique_key.startswith("cg:accepted:")]
     assert [(r.recipient_id, r.payload["patient_id"]) for r in notices] == [
         (world.ids.ada, world.ids.ada)
